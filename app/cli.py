@@ -1,0 +1,159 @@
+"""The ``baton`` command. Each command parses its arguments, calls one service,
+and prints; problems go to stderr with exit code 1."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from app.engine.problems import Problem
+
+
+def _app():
+    from app import create_app
+
+    return create_app()
+
+
+def _cli_actor():
+    """The CLI acts with the machine's own authority: whoever may run it may deploy."""
+    from app.models import User
+
+    return User(username="cli", role="admin", display_name="Command line")
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(line, err=True)
+    sys.exit(1)
+
+
+@click.group()
+def main() -> None:
+    """Baton: BPMN processes for IT service management."""
+
+
+@main.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the database schema."""
+    from app.database import upgrade_schema
+
+    app = _app()
+    upgrade_schema(app.config["SQLALCHEMY_DATABASE_URI"])
+    click.echo("database is up to date")
+
+
+def _bundles(paths: tuple[str, ...]) -> list[tuple[str, dict[str, bytes]]]:
+    from app.services.bundles import collect_bundle
+
+    return [(p, collect_bundle(Path(p))) for p in paths]
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+def validate(paths: tuple[str, ...]) -> None:
+    """Check process folders or files without deploying them."""
+    from app.services import deployments
+
+    app = _app()
+    problems: list[Problem] = []
+    with app.app_context():
+        for _, files in _bundles(paths):
+            problems += deployments.validate(files)
+    if problems:
+        _fail([str(p) for p in problems])
+    click.echo(f"{len(paths)} path(s) valid")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Validate and show what would be deployed.")
+def deploy(paths: tuple[str, ...], dry_run: bool) -> None:
+    """Validate and deploy process folders or files (forms come from forms/)."""
+    from app.services import deployments
+    from app.services.errors import ServiceError
+
+    app = _app()
+    with app.app_context():
+        bundles = _bundles(paths)
+        problems = [p for _, files in bundles for p in deployments.validate(files)]
+        if problems:
+            _fail([str(p) for p in problems] + ["nothing deployed"])
+        for _, files in bundles:
+            try:
+                result = deployments.deploy(files, _cli_actor(), dry_run=dry_run, source="cli")
+            except ServiceError as exc:
+                _fail([f"{p['file']}:{p['line'] or '?'}: {p['element'] or '-'}: {p['message']}"
+                       for p in exc.details.get("problems", [])] or [exc.message])
+            for d in result.definitions:
+                state = "new" if d.new else "unchanged"
+                click.echo(f"{d.key} v{d.version} ({state}{', dry run' if dry_run and d.new else ''})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="Server processes.")
+@click.option("--threads", default=8, show_default=True, type=int, help="Threads per process.")
+@click.option("--no-worker", is_flag=True, help="Do not run the embedded job worker.")
+def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> None:
+    """Serve the web app and the API."""
+    from app.server import run_server
+
+    run_server(host=host, port=port, workers=workers, threads=threads)
+
+
+@main.group()
+def user() -> None:
+    """Manage users and their API tokens."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--group", "groups", multiple=True, help="A group (repeatable).")
+@click.option("--role", type=click.Choice(["user", "owner", "auditor", "admin"]))
+@click.option("--password")
+def user_add(name: str, groups: tuple[str, ...], role: str | None, password: str | None) -> None:
+    """Create or update a user; prints a new API token."""
+    from app.services import users
+    from app.services.errors import InvalidData
+
+    app = _app()
+    with app.app_context():
+        try:
+            _, token = users.add_user(name, groups=list(groups) if groups else None, role=role, password=password)
+        except InvalidData as exc:
+            _fail([f"{field}: {' '.join(msgs)}" for field, msgs in exc.fields.items()])
+    click.echo(token)
+
+
+@user.command("token")
+@click.argument("name")
+def user_token(name: str) -> None:
+    """Print a new API token for a user."""
+    from app.services import users
+    from app.services.errors import InvalidData
+
+    app = _app()
+    with app.app_context():
+        try:
+            click.echo(users.issue_token(name))
+        except InvalidData as exc:
+            _fail([" ".join(m for msgs in exc.fields.values() for m in msgs)])
+
+
+@main.command()
+@click.option("--status", type=click.Choice(["running", "completed", "terminated", "suspended", "failed"]))
+@click.option("--limit", default=100, show_default=True, type=int)
+def instances(status: str | None, limit: int) -> None:
+    """List instances, newest first."""
+    from app.services import instances as service
+
+    app = _app()
+    with app.app_context():
+        rows = service.list_instances(_cli_actor(), status=status, limit=limit)
+        click.echo(f"{'ID':>6}  {'PROCESS':<28} {'VER':>3}  {'STATUS':<10} {'STARTED':<20} BUSINESS KEY")
+        for i in rows:
+            click.echo(f"{i.id:>6}  {i.definition_key:<28} {i.definition.version:>3}  {i.status:<10} "
+                       f"{i.started_at:%Y-%m-%d %H:%M:%S}  {i.business_key or ''}")

@@ -1,0 +1,22 @@
+"""Settings, read from the environment (``BATON_*``) with defaults that run."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def default_instance_path() -> Path:
+    return Path(os.environ.get("BATON_INSTANCE_PATH", Path.cwd() / "instance")).resolve()
+
+
+def settings_from_env(instance_path: Path) -> dict:
+    database_url = os.environ.get("BATON_DATABASE_URL") or f"sqlite:///{instance_path / 'baton.sqlite'}"
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A random key means sessions do not survive a restart; real deployments set one.
+        "SECRET_KEY": os.environ.get("BATON_SECRET_KEY") or secrets.token_hex(32),
+        # A task form or a deployment bigger than this is refused before it is read.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("BATON_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
+        "BATON_SCRIPT_TIMEOUT": float(os.environ.get("BATON_SCRIPT_TIMEOUT", "2")),
+    }

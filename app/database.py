@@ -1,0 +1,89 @@
+"""Database set-up: SQLite pragmas, write transactions, and schema migrations.
+
+SQLite is the embedded default. Two writers must never interleave a
+load-step-save of one instance, so write use cases open their transaction
+with ``BEGIN IMMEDIATE`` (taking SQLite's write lock up front; the second
+writer waits on ``busy_timeout`` and then reads the first one's result).
+On PostgreSQL the services lock the instance row instead.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+from .models import db
+
+_local = threading.local()
+
+
+def init_app(app) -> None:
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        dbapi_connection.isolation_level = None
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def on_begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_local, "write", False) else "BEGIN")
+
+
+@contextlib.contextmanager
+def write_transaction():
+    """One use case's transaction: commits on success, rolls back on any error.
+
+    Reads done before it (authentication, say) are finished first, so the
+    write lock is taken at the start of this transaction and every read inside
+    it sees the latest committed state.
+    """
+    session = db.session
+    if session.in_transaction():
+        session.commit()
+    # Objects read before may be stale by the time the lock is ours.
+    session.expire_all()
+    _local.write = True
+    try:
+        session.begin()
+    finally:
+        _local.write = False
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+def is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade_schema(url: str) -> None:
+    """Create or upgrade the schema to the newest migration."""
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(url), "head")

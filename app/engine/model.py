@@ -1,0 +1,70 @@
+"""What a deployed process is, as the rest of Baton sees it.
+
+The bundle loader (``bundle.py``) produces these from BPMN/DMN/form files; the
+runtime (``runtime.py``) consumes them; services store them (``to_dict``) once
+per definition version and restore them (``from_dict``) without re-parsing.
+SpiffWorkflow does not read everything Baton needs (Camunda's assignee and
+candidate rules, start forms, documentation of user tasks), so that
+information is kept here beside the SpiffWorkflow spec, keyed by BPMN id.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Form:
+    """A JSON Schema (the subset people use) plus an rjsf-style UI schema."""
+
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"schema": self.schema, "ui_schema": self.ui_schema}
+
+    @classmethod
+    def from_dict(cls, d: dict | None) -> "Form | None":
+        if d is None:
+            return None
+        return cls(schema=d["schema"], ui_schema=d.get("ui_schema") or {})
+
+
+@dataclass
+class TaskMeta:
+    """Baton's view of one human task of a process (a userTask or manualTask)."""
+
+    bpmn_id: str
+    name: str                          # the diagram's label, or the id when unnamed
+    lane: str | None = None            # the lane's name
+    documentation: str = ""            # bpmn:documentation
+    instructions: str = ""             # spiff instructionsForEndUser (Markdown, may hold Jinja)
+    assignee: str | None = None        # an expression as written (Python, or Camunda ``${...}``)
+    candidate_groups: list[str] = field(default_factory=list)   # literal names or expressions
+    candidate_users: list[str] = field(default_factory=list)
+    form: Form | None = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["form"] = self.form.to_dict() if self.form else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TaskMeta":
+        d = dict(d)
+        d["form"] = Form.from_dict(d.get("form"))
+        return cls(**d)
+
+
+@dataclass
+class ProcessModel:
+    """One executable process of a bundle, parsed and validated."""
+
+    key: str                           # the process id
+    name: str
+    description: str                   # the process's documentation text
+    flavour: str                       # "spiff" or "camunda": which SpiffWorkflow dialect parsed it
+    spec: Any                          # SpiffWorkflow BpmnProcessSpec
+    subprocess_specs: dict[str, Any]   # called processes, by id
+    tasks: dict[str, TaskMeta] = field(default_factory=dict)   # human tasks by BPMN id
+    start_form: Form | None = None

@@ -1,0 +1,231 @@
+"""SpiffWorkflow's parsers, with what Baton needs changed.
+
+SpiffWorkflow reads a diagram into a spec; here we only change how it fails
+and what it keeps:
+
+- failures become ``ValidationException``s that name the element and file
+  (a Camunda business rule task without ``decisionRef`` is a ``KeyError`` in
+  the library, a missing decision has no file, a missing called process has
+  no element), so ``problem_from_exception`` can point at a line;
+- data stores are not refused while merely drawn (descriptive models use
+  them); they fail only where an executable process uses one;
+- Camunda start events keep their form (``spec.form``, as user tasks do), and
+  Camunda service tasks keep ``camunda:type``/``topic``/input parameters in
+  ``spec.extensions["camunda"]``, which the spec serializer stores.
+"""
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
+from SpiffWorkflow.camunda.parser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
+from SpiffWorkflow.camunda.parser.task_spec import (
+    CAMUNDA_MODEL_NS, BusinessRuleTaskParser, CamundaTaskParser, UserTaskParser,
+)
+from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from lxml import etree
+
+from app.engine.problems import Problem
+
+CAMUNDA = f"{{{CAMUNDA_MODEL_NS}}}"
+
+
+class _BatonParserMixin:
+    """What both dialects share; mixed in before the SpiffWorkflow parser class."""
+
+    def __init__(self):
+        super().__init__(validator=None)     # bundle.py has checked every file against its XSD
+        self._file_of_root: dict[etree._Element, str] = {}
+
+    def add_bpmn_xml(self, bpmn, filename=None):
+        root = bpmn.getroot() if hasattr(bpmn, "getroot") else bpmn
+        self._file_of_root[root] = filename
+        super().add_bpmn_xml(bpmn, filename)
+
+    def file_of(self, node) -> str:
+        return self._file_of_root.get(node.getroottree().getroot(), "")
+
+    def _add_data_stores(self, bpmn):
+        # SpiffWorkflow raises here for any dataStore without an implementation,
+        # even in a model nobody runs. Baton has none, so record nothing: a task
+        # of an executable process that reads or writes one then fails to
+        # resolve its association, which bundle.py explains.
+        pass
+
+    def add_dmn_xml(self, node, filename=None):
+        decisions = node.findall("{*}decision")
+        if len(decisions) != 1:
+            why = ("this DMN file has no decision" if not decisions else
+                   f"this DMN file has {len(decisions)} decisions; the engine reads "
+                   "one decision per file: put each decision in its own .dmn file")
+            raise ValidationException(why, node=node, file_name=filename)
+        decision_id = decisions[0].get("id")
+        if decision_id in self.dmn_parsers:
+            raise ValidationException(
+                f"decision id '{decision_id}' is also used in "
+                f"{self.dmn_parsers[decision_id].filename}", node=decisions[0], file_name=filename)
+        super().add_dmn_xml(node, filename)
+        # Parse now, so that a broken table is reported against its DMN file
+        # even when no task uses it yet.
+        parser = self.dmn_parsers[decision_id]
+        parser.parse()
+        if not parser.decision.decisionTables:
+            raise ValidationException("the decision has no decision table (the engine runs "
+                                      "decision tables only)", node=decisions[0], file_name=filename)
+
+    def get_engine(self, decision_ref, node):
+        if not decision_ref:
+            raise ValidationException(
+                "business rule task names no decision: set spiffworkflow:calledDecisionId "
+                "or camunda:decisionRef to the id of a DMN decision in the bundle",
+                node=node, file_name=self.file_of(node))
+        if decision_ref not in self.dmn_parsers:
+            known = ", ".join(sorted(self.dmn_parsers)) or "none"
+            raise ValidationException(
+                f"decision '{decision_ref}' is not in the bundle (decisions in the bundle: {known})",
+                node=node, file_name=self.file_of(node))
+        return super().get_engine(decision_ref, node)
+
+    def get_subprocess_specs(self, name, specs=None, require_call_activity_specs=True):
+        """The specs of every process `name` calls, at any depth, by id.
+
+        SpiffWorkflow's own walk says "process 'x' was not found" without
+        naming the call activity; this one names it, and says when the
+        called process exists but is not executable."""
+        found = {} if specs is None else specs
+        spec = self.get_spec(name)
+        for task_spec in spec.task_specs.values():
+            if not isinstance(task_spec, SubWorkflowTask) or task_spec.spec in found:
+                continue
+            called = self.get_process_parser(task_spec.spec)
+            if called is None or not called.process_executable:
+                why = ("is not in the bundle" if called is None
+                       else 'is not executable: set isExecutable="true" on it')
+                raise ValidationException(f"called process '{task_spec.spec}' {why}",
+                                          id=task_spec.bpmn_id, file_name=spec.file)
+            found[task_spec.spec] = called.get_spec()
+            self.get_subprocess_specs(task_spec.spec, found)
+        return found
+
+
+class BatonSpiffParser(_BatonParserMixin, SpiffBpmnParser):
+    """The spiff dialect: SpiffArena's extensions (forms, instructions, service operators)."""
+
+
+class _CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
+    @staticmethod
+    def get_decision_ref(node):
+        # The library indexes the attribute and dies with KeyError when it is
+        # absent; None lets get_engine report it against the task.
+        return node.get(f"{CAMUNDA}decisionRef")
+
+
+class _CamundaStartEventParser(CamundaStartEventParser):
+    """A Camunda start event may carry a form, written exactly as a user task's."""
+
+    get_form = UserTaskParser.get_form
+    get_enum_field = UserTaskParser.get_enum_field
+
+    def create_task(self):
+        task = super().create_task()
+        task.form = self.get_form()
+        return task
+
+
+class _CamundaServiceTaskParser(CamundaTaskParser):
+    """Keep what names a Camunda service task's hook: type, topic and inputs.
+
+    Baton runs hooks, not Java: a service task that names no topic (a Java
+    class, expression or delegate) could never run, so it is refused here."""
+
+    def create_task(self):
+        if not self.node.get(f"{CAMUNDA}topic"):
+            self.raise_validation_exception(
+                'the service task names no hook: set camunda:type="external" and '
+                'camunda:topic to the hook\'s name (Java classes and expressions cannot run in Baton)')
+        return super().create_task()
+
+    def parse_extensions(self, node=None):
+        extensions = super().parse_extensions(node)
+        camunda = {name: self.node.get(f"{CAMUNDA}{name}") for name in ("type", "topic")
+                   if self.node.get(f"{CAMUNDA}{name}") is not None}
+        inputs = self.xpath("./bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter")
+        camunda["inputParameters"] = {p.get("name"): (p.text or "").strip() for p in inputs}
+        extensions["camunda"] = camunda
+        return extensions
+
+
+class BatonCamundaParser(_BatonParserMixin, CamundaParser):
+    """The Camunda 7 dialect: Camunda Modeler's extensions (formKey, formData, assignees)."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("businessRuleTask"): (_CamundaBusinessRuleTaskParser, BusinessRuleTask),
+        full_tag("startEvent"): (_CamundaStartEventParser, StartEvent),
+        full_tag("serviceTask"): (_CamundaServiceTaskParser, ServiceTask),
+    }
+
+
+# --- turning the library's exceptions into problems --------------------------
+
+# What SpiffWorkflow says, and what a process owner should read instead.
+_PLAIN_WORDS: list[tuple[re.Pattern, str]] = [(re.compile(p), m) for p, m in [
+    (r"^There is no support implemented for this task type",
+     "{tag} is not supported by the engine"),
+    (r"^Multiple outgoing flows are not supported",
+     "this activity has several outgoing sequence flows; the engine needs a gateway to "
+     "split the flow (a parallel gateway to take them all, an exclusive gateway to choose one)"),
+    (r"^Non-default exclusive outgoing sequence flow without condition",
+     "this sequence flow leaves a gateway without a condition and is not the gateway's "
+     "default flow: give it a condition or make it the default"),
+    (r"^Time Specification Error\. Unknown Time Specification",
+     "the timer has no date, duration or cycle: set one"),
+    (r"^Time Specification Error\. (?P<rest>.*)", "invalid timer: {rest}"),
+    (r"^Cannot resolve data(?P<kind>Input|Output)Association",
+     "a data {kind_lower} association of this task points at something the engine cannot "
+     "use: data stores are not supported (keep the data in process variables, or use a "
+     "service task with the 'store' hook), and data objects must belong to this process"),
+    (r"^A Service Task must have an operator",
+     "the service task names no hook: add a spiffworkflow:serviceTaskOperator "
+     "(or, in a Camunda diagram, camunda:type=\"external\" and camunda:topic)"),
+    (r"^Process (?P<pid>\S+) is not executable",
+     "process '{pid}' is not executable: set isExecutable=\"true\" on it"),
+]]
+
+
+def plain_message(message: str, tag: str = "") -> str:
+    message = message.strip()
+    for pattern, text in _PLAIN_WORDS:
+        match = pattern.match(message)
+        if match:
+            fields = match.groupdict()
+            if "kind" in fields:
+                fields["kind_lower"] = fields["kind"].lower()
+            return text.format(tag=(tag or "this element").removeprefix("bpmn:"), **fields)
+    return message.rstrip(".")
+
+
+Locate = Callable[[str, str | None], tuple[str, int | None]]
+
+
+def problem_from_exception(exc: Exception, file: str, locate: Locate) -> Problem:
+    """A Problem for anything the parser raised.
+
+    `file` is where we were when it happened; `locate(file, element_id)`
+    gives the (file, line) of an element, since SpiffWorkflow's exceptions
+    carry an element id but rarely a line."""
+    if isinstance(exc, ValidationException):
+        element = exc.id or None
+        where, line = locate(exc.file_name or file, element)
+        if isinstance(exc.line_number, int):
+            line = exc.line_number
+        return Problem(where, line, element, plain_message(exc.args[0] if exc.args else "", exc.tag))
+    where, line = locate(file, None)
+    return Problem(where, line, None,
+                   f"the engine could not read this model: {type(exc).__name__}: {exc}")

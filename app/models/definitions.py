@@ -1,0 +1,45 @@
+"""Deployed process definitions. A version is immutable once written."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db
+
+
+class Deployment(db.Model):
+    """One act of deploying: a set of files, by someone, at some time."""
+
+    __tablename__ = "deployment"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(sa.String(100))
+    source: Mapped[str] = mapped_column(sa.String(20), default="api")
+
+
+class DefinitionVersion(db.Model):
+    __tablename__ = "definition_version"
+    __table_args__ = (sa.UniqueConstraint("key", "version", name="uq_definition_version_key_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(200), index=True)
+    version: Mapped[int]
+    name: Mapped[str] = mapped_column(sa.String(300))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    flavour: Mapped[str] = mapped_column(sa.String(20))
+    deployment_id: Mapped[int] = mapped_column(sa.ForeignKey("deployment.id"))
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(sa.String(100))
+    # The bundle as deployed: {file name: text}. BPMN, DMN and form files are UTF-8 text.
+    files: Mapped[dict]
+    bpmn_file: Mapped[str] = mapped_column(sa.String(300))
+    # The parsed SpiffWorkflow spec (serializer.dump_spec), stored once per version so
+    # instances carry only their own state.
+    spec_json: Mapped[str] = mapped_column(sa.Text)
+    # Baton's own view: human tasks by BPMN id, start form (engine.model).
+    meta: Mapped[dict]
+
+    deployment: Mapped[Deployment] = relationship(lazy="joined")

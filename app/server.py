@@ -1,0 +1,31 @@
+"""Running the app under gunicorn: threads for waiting on the database, and
+processes for more cores. Stateless, so any number may share one database."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Server(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from app import create_app
+
+        return create_app()
+
+
+def run_server(host: str, port: int, workers: int = 1, threads: int = 8) -> None:
+    _Server({
+        "bind": f"{host}:{port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 60,
+    }).run()

@@ -1,0 +1,39 @@
+"""Reading deployed definitions and their versions."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from app.models import DefinitionVersion, db
+
+from .errors import NotFound
+
+
+def list_latest() -> list[DefinitionVersion]:
+    """The newest version of every definition, by key."""
+    newest = (sa.select(DefinitionVersion.key, sa.func.max(DefinitionVersion.version).label("v"))
+              .group_by(DefinitionVersion.key).subquery())
+    query = (sa.select(DefinitionVersion)
+             .join(newest, sa.and_(DefinitionVersion.key == newest.c.key, DefinitionVersion.version == newest.c.v))
+             .order_by(DefinitionVersion.key))
+    return list(db.session.scalars(query))
+
+
+def versions(key: str) -> list[DefinitionVersion]:
+    found = list(db.session.scalars(
+        sa.select(DefinitionVersion).where(DefinitionVersion.key == key).order_by(DefinitionVersion.version)))
+    if not found:
+        raise NotFound(f"There is no process '{key}'.")
+    return found
+
+
+def get_version(key: str, version: int) -> DefinitionVersion:
+    found = db.session.scalar(sa.select(DefinitionVersion).where(
+        DefinitionVersion.key == key, DefinitionVersion.version == version))
+    if found is None:
+        raise NotFound(f"There is no version {version} of process '{key}'.")
+    return found
+
+
+def bpmn_of(key: str, version: int) -> str:
+    found = get_version(key, version)
+    return found.files[found.bpmn_file]

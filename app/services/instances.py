@@ -1,0 +1,143 @@
+"""Starting instances, reading them, and the admin's life-cycle actions."""
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.database import write_transaction
+from app.engine.forms import validate_submission
+from app.models import AuditEvent, DefinitionVersion, HumanTask, Instance, TaskCandidate, User, db
+
+from . import permissions
+from .context import now
+from .errors import Conflict, InvalidData, NotFound
+from .execution import audit, close_task, save_run, start_run
+from .payloads import check_payload
+from .processes import load_process
+
+MAX_LIST = 1000
+
+
+def start_instance(key: str, actor: User, *, data: Any = None, business_key: str | None = None,
+                   version: int | None = None) -> Instance:
+    permissions.require_change_rights(actor)
+    data = {} if data is None else data
+    definition = _definition(key, version)
+    process = load_process(definition)
+    if process.start_form is not None:
+        errors = validate_submission(process.start_form, data)
+    else:
+        errors = check_payload(data)
+    if errors:
+        raise InvalidData(errors)
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
+        raise InvalidData({"business_key": ["Must be text of at most 200 characters."]})
+    with write_transaction() as session:
+        at = now()
+        instance = Instance(
+            definition_version_id=definition.id, definition_key=definition.key, status="running",
+            business_key=business_key, data=data, state="", completed_steps=[], started_at=at,
+            started_by=actor.username, updated_at=at)
+        session.add(instance)
+        session.flush()
+        audit(session, instance, "instance_started", at, actor.username, None,
+              {"data": data, "version": definition.version, "business_key": business_key})
+        run = start_run(process, data)
+        save_run(session, instance, process, run, actor=actor.username, at=at)
+    return instance
+
+
+def _definition(key: str, version: int | None) -> DefinitionVersion:
+    query = sa.select(DefinitionVersion).where(DefinitionVersion.key == key)
+    if version is not None:
+        query = query.where(DefinitionVersion.version == version)
+    found = db.session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
+    if found is None:
+        what = f"version {version} of process '{key}'" if version is not None else f"process '{key}'"
+        raise NotFound(f"There is no {what}.")
+    return found
+
+
+def get_instance(instance_id: int, actor: User) -> Instance:
+    instance = db.session.get(Instance, instance_id)
+    if instance is None:
+        raise NotFound(f"There is no instance {instance_id}.")
+    if not permissions.may_see_instance(actor, instance, _task_holders(actor, instance.id)):
+        raise permissions.Forbidden("You may not see this instance.")
+    return instance
+
+
+def _task_holders(actor: User, instance_id: int) -> set[str]:
+    """The actor's name if they hold or may claim any task of the instance."""
+    visible = _visible_task_filter(actor)
+    hit = db.session.scalar(sa.select(HumanTask.id).where(HumanTask.instance_id == instance_id, visible).limit(1))
+    return {actor.username} if hit else set()
+
+
+def _visible_task_filter(actor: User):
+    candidate = sa.select(TaskCandidate.task_id).where(sa.or_(
+        TaskCandidate.username == actor.username, TaskCandidate.group_name.in_(actor.group_names)))
+    return sa.or_(HumanTask.assignee == actor.username, HumanTask.completed_by == actor.username,
+                  HumanTask.id.in_(candidate))
+
+
+def list_instances(actor: User, *, definition: str | None = None, status: str | None = None,
+                   business_key: str | None = None, limit: int = 100, offset: int = 0) -> list[Instance]:
+    query = sa.select(Instance)
+    if definition:
+        query = query.where(Instance.definition_key == definition)
+    if status:
+        query = query.where(Instance.status == status)
+    if business_key:
+        query = query.where(Instance.business_key == business_key)
+    if not permissions.reads_everything(actor):
+        mine = sa.select(HumanTask.instance_id).where(_visible_task_filter(actor))
+        query = query.where(sa.or_(Instance.started_by == actor.username, Instance.id.in_(mine)))
+    query = query.order_by(Instance.id.desc()).limit(min(max(limit, 1), MAX_LIST)).offset(max(offset, 0))
+    return list(db.session.scalars(query))
+
+
+def history(instance_id: int, actor: User) -> list[AuditEvent]:
+    get_instance(instance_id, actor)
+    return list(db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)))
+
+
+def lock_instance(session, instance_id: int) -> Instance:
+    """The instance row, locked for this transaction (SQLite: already, by BEGIN IMMEDIATE)."""
+    instance = session.scalar(sa.select(Instance).where(Instance.id == instance_id).with_for_update())
+    if instance is None:
+        raise NotFound(f"There is no instance {instance_id}.")
+    return instance
+
+
+_TRANSITIONS = {
+    "suspend": ({"running", "failed"}, "suspended", "instance_suspended"),
+    "resume": ({"suspended"}, None, "instance_resumed"),
+    "terminate": ({"running", "suspended", "failed"}, "terminated", "instance_terminated"),
+}
+
+
+def change_status(instance_id: int, action: str, actor: User, reason: str | None = None) -> Instance:
+    """Suspend, resume or terminate an instance (admins, and the person who started it)."""
+    allowed_from, target, event = _TRANSITIONS[action]
+    permissions.require_change_rights(actor)
+    with write_transaction() as session:
+        instance = lock_instance(session, instance_id)
+        if not (permissions.is_admin(actor) or instance.started_by == actor.username):
+            raise permissions.Forbidden(f"Only admins and the person who started it may {action} an instance.")
+        if instance.status not in allowed_from:
+            raise Conflict(f"Cannot {action} an instance that is {instance.status}.", status=instance.status)
+        at = now()
+        if action == "resume":
+            target = "failed" if instance.open_incidents else "running"
+        instance.status = target
+        instance.updated_at = at
+        if action == "terminate":
+            instance.ended_at = at
+            for row in session.scalars(sa.select(HumanTask).where(
+                    HumanTask.instance_id == instance.id, HumanTask.state == "open")):
+                close_task(session, row, "cancelled", at)
+        audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)
+    return instance

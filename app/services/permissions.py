@@ -1,0 +1,64 @@
+"""Who may do what.
+
+Roles: ``user`` starts processes and works the tasks meant for them; ``owner``
+also deploys; ``auditor`` reads everything and changes nothing; ``admin`` may
+do everything. A human task belongs to its assignee if it has one, otherwise
+to its candidate users and groups (from ``camunda:candidateGroups`` /
+``candidateUsers``, else the lane's name); a task with no rule at all belongs
+to the person who started the instance. Those rules are resolved when the
+task opens and stored on its index row, so every check here is a lookup.
+"""
+from __future__ import annotations
+
+from app.models import HumanTask, Instance, User
+
+from .errors import Forbidden
+
+
+def is_admin(user: User) -> bool:
+    return user.role == "admin"
+
+
+def reads_everything(user: User) -> bool:
+    return user.role in ("admin", "auditor")
+
+
+def require_change_rights(user: User) -> None:
+    if user.role == "auditor":
+        raise Forbidden("Auditors can read everything and change nothing.")
+
+
+def require_deploy_rights(user: User) -> None:
+    if user.role not in ("owner", "admin"):
+        raise Forbidden("Only process owners and admins may deploy.")
+
+
+def require_admin(user: User) -> None:
+    if not is_admin(user):
+        raise Forbidden("Only admins may do this.")
+
+
+def is_candidate(user: User, task: HumanTask) -> bool:
+    return user.username in (task.candidate_users or []) or \
+        bool(set(user.group_names) & set(task.candidate_groups or []))
+
+
+def may_work_on(user: User, task: HumanTask) -> bool:
+    """May this person claim or complete the task?"""
+    if user.role == "auditor":
+        return False
+    if is_admin(user):
+        return True
+    if task.assignee:
+        return task.assignee == user.username
+    return is_candidate(user, task)
+
+
+def may_see_task(user: User, task: HumanTask, instance: Instance) -> bool:
+    return reads_everything(user) or task.assignee == user.username or is_candidate(user, task) \
+        or task.completed_by == user.username or instance.started_by == user.username
+
+
+def may_see_instance(user: User, instance: Instance, task_holders: set[str] | None = None) -> bool:
+    return reads_everything(user) or instance.started_by == user.username \
+        or user.username in (task_holders or set())

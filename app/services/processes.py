@@ -1,0 +1,63 @@
+"""Deployed processes as the runtime needs them, restored once per version.
+
+A definition version never changes, so its restored SpiffWorkflow spec can be
+kept in memory for as long as the process lives; that saves re-reading the
+spec JSON on every step.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine import serializer
+from app.engine.model import Form, TaskMeta
+from app.models import DefinitionVersion
+
+_CACHE_SIZE = 256
+
+
+@dataclass(frozen=True)
+class LoadedProcess:
+    version_id: int
+    key: str
+    flavour: str
+    spec: Any
+    subprocess_specs: dict
+    tasks: dict[str, TaskMeta]
+    start_form: Form | None
+
+
+_cache: "OrderedDict[int, LoadedProcess]" = OrderedDict()
+_lock = threading.Lock()
+
+
+def meta_to_dict(tasks: dict[str, TaskMeta], start_form: Form | None) -> dict:
+    return {
+        "tasks": {bpmn_id: meta.to_dict() for bpmn_id, meta in tasks.items()},
+        "start_form": start_form.to_dict() if start_form else None,
+    }
+
+
+def load_process(version: DefinitionVersion) -> LoadedProcess:
+    with _lock:
+        hit = _cache.get(version.id)
+        if hit is not None:
+            _cache.move_to_end(version.id)
+            return hit
+    spec, subprocess_specs = serializer.load_spec(version.spec_json)
+    loaded = LoadedProcess(
+        version_id=version.id,
+        key=version.key,
+        flavour=version.flavour,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        tasks={k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()},
+        start_form=Form.from_dict(version.meta.get("start_form")),
+    )
+    with _lock:
+        _cache[version.id] = loaded
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return loaded

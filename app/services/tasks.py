@@ -1,0 +1,166 @@
+"""The inbox and the work on human tasks: claim, unclaim, complete."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.database import write_transaction
+from app.engine.forms import validate_submission
+from app.engine.model import Form
+from app.engine.runtime import TaskNotReady
+from app.models import HumanTask, Instance, TaskCandidate, User, db
+
+from . import permissions
+from .context import now
+from .errors import Conflict, Forbidden, InvalidData, NotFound
+from .execution import audit, close_task, restore_run, save_run
+from .instances import lock_instance
+from .payloads import check_payload
+from .processes import load_process
+
+SCOPES = ("mine", "candidate", "all")
+MAX_LIST = 1000
+
+
+@dataclass
+class TaskDetail:
+    task: HumanTask
+    form: Form | None
+    data: dict
+    instructions: str
+    documentation: str
+
+
+def list_tasks(actor: User, *, scope: str = "all", instance_id: int | None = None, state: str = "open",
+               limit: int = 100, offset: int = 0) -> list[HumanTask]:
+    """The tasks the caller may see, oldest first.
+
+    ``mine``: assigned to the caller; ``candidate``: unassigned, and the caller
+    may claim them; ``all``: both (admins and auditors: every task).
+    """
+    query = sa.select(HumanTask).where(HumanTask.state == state)
+    if instance_id is not None:
+        query = query.where(HumanTask.instance_id == instance_id)
+    mine = HumanTask.assignee == actor.username
+    if state == "open":
+        may_claim = HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(sa.or_(
+            TaskCandidate.username == actor.username, TaskCandidate.group_name.in_(actor.group_names))))
+        candidate = sa.and_(HumanTask.assignee.is_(None), may_claim)
+    else:
+        mine = sa.or_(mine, HumanTask.completed_by == actor.username)
+        candidate = sa.false()
+    if scope == "mine":
+        query = query.where(mine)
+    elif scope == "candidate":
+        query = query.where(candidate)
+    elif not permissions.reads_everything(actor):
+        query = query.where(sa.or_(mine, candidate))
+    query = query.order_by(HumanTask.created_at, HumanTask.id)
+    return list(db.session.scalars(query.limit(min(max(limit, 1), MAX_LIST)).offset(max(offset, 0))))
+
+
+def _visible_task(task_id: str, actor: User) -> HumanTask:
+    task = db.session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"There is no task {task_id}.")
+    instance = db.session.get(Instance, task.instance_id)
+    if not permissions.may_see_task(actor, task, instance):
+        raise Forbidden("This task is not yours to see.")
+    return task
+
+
+def get_task(task_id: str, actor: User) -> TaskDetail:
+    task = _visible_task(task_id, actor)
+    instance = db.session.get(Instance, task.instance_id)
+    process = load_process(instance.definition)
+    meta = process.tasks.get(task.bpmn_id)
+    if task.state == "open" and instance.status in ("running", "suspended", "failed"):
+        data = _task_data(instance, process, task.id)
+    else:
+        data = {}
+    return TaskDetail(task=task, form=meta.form if meta else None, data=data,
+                      instructions=meta.instructions if meta else "",
+                      documentation=meta.documentation if meta else "")
+
+
+def _task_data(instance: Instance, process, task_id: str) -> dict:
+    run = restore_run(instance, process)
+    for ready in run.human_tasks():
+        if ready.id == task_id:
+            return ready.data
+    return {}
+
+
+def _locked_task(session, task_id: str, actor: User) -> tuple[HumanTask, Instance]:
+    """The task and its instance, locked, checked open and workable by the actor."""
+    permissions.require_change_rights(actor)
+    task = session.get(HumanTask, task_id)
+    if task is None:
+        raise NotFound(f"There is no task {task_id}.")
+    instance = lock_instance(session, task.instance_id)
+    session.refresh(task)
+    if not permissions.may_see_task(actor, task, instance):
+        raise Forbidden("This task is not yours to see.")
+    if task.state != "open":
+        raise Conflict(f"The task is no longer open (it is {task.state}).", state=task.state)
+    if instance.status != "running":
+        raise Conflict(f"The instance is {instance.status}; its tasks cannot be worked on.", status=instance.status)
+    return task, instance
+
+
+def claim(task_id: str, actor: User) -> HumanTask:
+    with write_transaction() as session:
+        task, instance = _locked_task(session, task_id, actor)
+        if task.assignee == actor.username:
+            return task
+        if task.assignee:
+            raise Conflict(f"The task is already claimed by {task.assignee}.", assignee=task.assignee)
+        if not permissions.may_work_on(actor, task):
+            raise Forbidden("You are not a candidate for this task.")
+        task.assignee = actor.username
+        audit(session, instance, "task_claimed", now(), actor.username, task.bpmn_id, {"task_id": task.id})
+    return task
+
+
+def unclaim(task_id: str, actor: User) -> HumanTask:
+    with write_transaction() as session:
+        task, instance = _locked_task(session, task_id, actor)
+        if task.assignee is None:
+            return task
+        if task.assignee != actor.username and not permissions.is_admin(actor):
+            raise Forbidden(f"The task is claimed by {task.assignee}; only they or an admin may release it.")
+        previous, task.assignee = task.assignee, None
+        audit(session, instance, "task_unclaimed", now(), actor.username, task.bpmn_id,
+              {"task_id": task.id, "previous_assignee": previous})
+    return task
+
+
+def complete(task_id: str, data: Any, actor: User) -> Instance:
+    """Complete a task with the submitted data, validated against its form, and
+    run the instance until it waits again. Nothing changes when the data is refused."""
+    data = {} if data is None else data
+    with write_transaction() as session:
+        task, instance = _locked_task(session, task_id, actor)
+        if not permissions.may_work_on(actor, task):
+            raise Forbidden("You may not complete this task." if not task.assignee
+                            else f"The task is claimed by {task.assignee}.")
+        process = load_process(instance.definition)
+        meta = process.tasks.get(task.bpmn_id)
+        errors = validate_submission(meta.form, data) if meta and meta.form else check_payload(data)
+        if errors:
+            raise InvalidData(errors)
+        at = now()
+        run = restore_run(instance, process)
+        try:
+            run.complete_task(task.id, data, actor=actor.username)
+        except TaskNotReady as exc:
+            raise Conflict(f"The task cannot be completed now: {exc}") from None
+        close_task(session, task, "completed", at, actor.username)
+        if task.assignee is None:
+            task.assignee = actor.username
+        audit(session, instance, "task_completed", at, actor.username, task.bpmn_id,
+              {"task_id": task.id, "data": data})
+        save_run(session, instance, process, run, actor=actor.username, at=at)
+    return instance

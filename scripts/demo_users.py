@@ -1,0 +1,41 @@
+"""Creates the demo users (once; passwords kept in the instance folder) and
+prints them, so a person can log in right after scripts/run."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from app import create_app
+from app.services import users
+
+DEMO_USERS = [
+    # name, role, groups
+    ("admin", "admin", []),
+    ("owner", "owner", []),
+    ("auditor", "auditor", []),
+    ("alice", "user", ["requester"]),
+    ("dave", "user", ["service-desk"]),
+    ("rita", "user", ["resolver"]),
+    ("mona", "user", ["manager"]),
+    ("fiona", "user", ["finance"]),
+]
+
+
+def main() -> None:
+    app = create_app()
+    store = Path(app.instance_path) / "demo-users.txt"
+    known = dict(line.split(" ", 1) for line in store.read_text().splitlines()) if store.exists() else {}
+    with app.app_context():
+        for name, role, groups in DEMO_USERS:
+            if name not in known:
+                known[name] = secrets.token_urlsafe(9)
+                users.add_user(name, role=role, groups=groups, password=known[name])
+    store.write_text("".join(f"{n} {p}\n" for n, p in known.items()))
+    store.chmod(0o600)
+    print("Demo users (name / password / role / groups):")
+    for name, role, groups in DEMO_USERS:
+        print(f"  {name:<8} {known[name]:<14} {role:<8} {', '.join(groups)}")
+
+
+if __name__ == "__main__":
+    main()
