@@ -53,7 +53,7 @@ def write_transaction():
     write lock is taken at the start of this transaction and every read inside
     it sees the latest committed state.
     """
-    session = db.session
+    session = db.session()  # the scoped proxy does not offer in_transaction()
     if session.in_transaction():
         session.commit()
     # Objects read before may be stale by the time the lock is ours.

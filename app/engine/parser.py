@@ -194,6 +194,8 @@ _PLAIN_WORDS: list[tuple[re.Pattern, str]] = [(re.compile(p), m) for p, m in [
     (r"^A Service Task must have an operator",
      "the service task names no hook: add a spiffworkflow:serviceTaskOperator "
      "(or, in a Camunda diagram, camunda:type=\"external\" and camunda:topic)"),
+    (r"^Exactly one start event is required in a SubWorkflow Task; found (?P<n>\d+)",
+     "an embedded subprocess needs exactly one start event; this one has {n}"),
     (r"^Process (?P<pid>\S+) is not executable",
      "process '{pid}' is not executable: set isExecutable=\"true\" on it"),
 ]]

@@ -8,6 +8,7 @@ or URL disclosure work. Every problem is reported with the file's line.
 """
 from __future__ import annotations
 
+import importlib
 import os
 import re
 import threading
@@ -48,33 +49,57 @@ def _safe_parser() -> etree.XMLParser:
 
 def parse_xml(file: str, data: bytes) -> tuple[etree._ElementTree | None, list[Problem]]:
     """Parse one file; the tree, or None and the reason with its line."""
+    # Refuse a DOCTYPE before libxml2 sees it: with a bomb it would only say
+    # "amplification factor exceeded", which tells nobody what to change.
+    refused = _refuse_doctype_in_prolog(file, data)
+    if refused:
+        return None, [refused]
+    parser = _safe_parser()
     try:
-        root = etree.fromstring(data, _safe_parser())
+        root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        # The first logged error is where the parser got lost; later ones are echoes.
-        first = exc.error_log[0] if len(exc.error_log) else None
+        # The first error of this parser's log is where it got lost; later ones
+        # are echoes. (The exception's own log may hold other parses' errors.)
+        errors = [e for e in parser.error_log if e.level >= etree.ErrorLevels.ERROR]
+        first = errors[0] if errors else None
         line = first.line if first is not None else exc.lineno
         message = first.message if first is not None else exc.msg
         return None, [Problem(file, line or None, None, f"malformed XML: {message}")]
     tree = root.getroottree()
-    refused = _refuse_doctype(file, data, tree)
-    if refused:
-        return None, [refused]
+    info = tree.docinfo
+    if info.doctype:   # one the byte scan missed (a UTF-16 file, say)
+        entities = [e.name for e in info.internalDTD.entities()] if info.internalDTD else []
+        return None, [_doctype_problem(file, None, entities, info.system_url)]
     return tree, []
 
 
-def _refuse_doctype(file: str, data: bytes, tree: etree._ElementTree) -> Problem | None:
-    info = tree.docinfo
-    if not info.doctype:
+# What may come before a DOCTYPE: the XML declaration, comments, PIs, spaces.
+_PROLOG_ITEM = re.compile(rb"\s+|<\?.*?\?>|<!--.*?-->", re.S)
+_DOCTYPE = re.compile(rb"""<!DOCTYPE\s+[^\s\[>]+
+    (?:\s+(?:SYSTEM|PUBLIC\s+(?:"[^"]*"|'[^']*'))\s+(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'))?
+    \s*(?P<subset>\[.*?\])?""", re.S | re.X)
+_ENTITY = re.compile(rb"<!ENTITY\s+(?:%\s+)?([^\s>]+)")
+
+
+def _refuse_doctype_in_prolog(file: str, data: bytes) -> Problem | None:
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while (item := _PROLOG_ITEM.match(data, pos)) and item.end() > pos:
+        pos = item.end()
+    doctype = _DOCTYPE.match(data, pos)
+    if not doctype:
         return None
-    line = data[: max(data.find(b"<!DOCTYPE"), 0)].count(b"\n") + 1
-    dtd = info.internalDTD
-    entities = [e.name for e in dtd.entities()] if dtd is not None else []
+    entities = [n.decode(errors="replace") for n in _ENTITY.findall(doctype.group("subset") or b"")]
+    url = doctype.group("dq") or doctype.group("sq")
+    line = data[:pos].count(b"\n") + 1
+    return _doctype_problem(file, line, entities, url.decode(errors="replace") if url else None)
+
+
+def _doctype_problem(file: str, line: int | None, entities: list[str], url: str | None) -> Problem:
     if entities:
         why = (f"it declares entities ({', '.join(entities[:5])}); "
                "entities can expand into huge documents or read local files and URLs")
-    elif info.system_url:
-        why = f"it names an external DTD ({info.system_url}), which is never fetched"
+    elif url:
+        why = f"it names an external DTD ({url}), which is never fetched"
     else:
         why = "BPMN and DMN files have no use for one"
     return Problem(file, line, None, f"DOCTYPE refused: {why}. Remove the DOCTYPE declaration.")
@@ -84,7 +109,7 @@ def _refuse_doctype(file: str, data: bytes, tree: etree._ElementTree) -> Problem
 
 def _schema_path(kind: str, name: str) -> str:
     module, folder = _SCHEMA_DIRS[kind]
-    package = __import__(module, fromlist=["__file__"])
+    package = importlib.import_module(module)
     return os.path.join(os.path.dirname(package.__file__), folder, name)
 
 
@@ -151,6 +176,8 @@ def _schema_problems(file: str, tree: etree._ElementTree, schema: etree.XMLSchem
             continue
         seen.add((error.line, message))
         element = _element_at_path(tree, error.path)
+        if element is None:
+            element = _element_at_line(tree, error.line)
         problems.append(Problem(file, error.line or None, nearest_id(element), message))
     if len(problems) > MAX_SCHEMA_ERRORS:
         rest = len(problems) - MAX_SCHEMA_ERRORS
@@ -168,6 +195,15 @@ def _element_at_path(tree: etree._ElementTree, path: str | None):
     except etree.XPathError:
         return None
     return found[0] if found and isinstance(found[0], etree._Element) else None
+
+
+def _element_at_line(tree: etree._ElementTree, line: int):
+    """The last element starting on a line: the innermost, when several do."""
+    found = None
+    for el in tree.iter():
+        if isinstance(el.tag, str) and el.sourceline == line:
+            found = el
+    return found
 
 
 _LEADING_ELEMENT = re.compile(r"^Element '([^']+)'")

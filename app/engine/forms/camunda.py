@@ -6,11 +6,20 @@ from typing import Any
 
 from app.engine.forms.schema import to_number
 
+
 def form_from_camunda_fields(fields: list) -> dict:
-    """The form for Camunda's inline ``camunda:formData`` fields (FormField objects or dicts)."""
+    """The form for Camunda's inline ``camunda:formData`` fields (FormField objects or dicts).
+
+    ValueError names a field that cannot be a form field (no id, a repeated id, an
+    enum without values); the bundle loader reports it as a problem of the task.
+    """
     properties, required, ui = {}, [], {"ui:order": []}
     for field in fields:
         name, ftype = _get(field, "id"), _get(field, "type") or "string"
+        if not name or name in properties:
+            raise ValueError(f"form field id {name!r} is missing or used twice")
+        if ftype == "enum" and not _get(field, "options"):
+            raise ValueError(f"enum field {name!r} has no values")
         prop: dict[str, Any] = {"title": _get(field, "label") or name}
         if ftype == "enum":
             prop.update(type="string", oneOf=[{"const": _get(o, "id"), "title": _get(o, "name") or _get(o, "id")}

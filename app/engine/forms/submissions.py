@@ -58,8 +58,9 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
     """{} when ``data`` is a fit answer to ``form``, else {field: [messages]} ("_form" for the whole).
 
     Read-only fields may be sent back only unchanged from ``current`` (the task's data);
-    without ``current`` they may not be sent at all.  null, and "" for text or [] for
-    lists, mean "no answer": refused for required fields, otherwise not checked.
+    without ``current`` they may not be sent at all.  null, and "" for text, mean
+    "no answer": refused for required fields, otherwise not checked.  [] is no
+    answer to a required list, and checked against minItems otherwise.
     """
     if not isinstance(data, dict):
         return {"_form": ["The data must be a JSON object."]}
@@ -83,8 +84,8 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
             if not allow_unknown:
                 add(str(name), "Unknown field.")
             unchecked.add(name)
-        elif _blank(value, compiled.props[name]):
-            unchecked.add(name)
+        elif _blank(value, compiled.props[name]) and value != []:
+            unchecked.add(name)   # no answer; but [] is checked, as minItems may ask for one
     for name in compiled.required:
         if name not in read_only and (name not in data or _blank(data[name], compiled.props.get(name))):
             add(name, "This field is required.")

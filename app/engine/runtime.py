@@ -1,0 +1,361 @@
+"""Advancing a workflow to its next wait state, and reporting what it waits for.
+
+A ``WorkflowRun`` wraps one BpmnWorkflow for the length of one transaction:
+restore (or start), act (complete a task, advance, retry), read what changed
+(``take_step_log``, ``human_tasks``, ``status``), dump. It keeps no state of
+its own beyond that: failures live in the ERROR task's ``internal_data``,
+so they survive dump and restore.
+"""
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs import mixins as m
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.pruning import prune
+from app.engine.serializer import dump_state, jsonable, load_state
+
+PRUNE_EVERY_ROUNDS = 100      # keeps an automatic loop far from the iterators' depth limit
+MAX_ROUNDS = 100_000          # a diagram that loops without ever waiting
+_FAILURE_KEY = "baton_failure"
+_REACHED = TaskState.WAITING | TaskState.READY | TaskState.STARTED
+
+
+@dataclass(frozen=True)
+class HumanTask:
+    id: str                  # the task's uuid
+    bpmn_id: str
+    name: str
+    lane: str | None
+    data: dict               # the task's data, JSON-safe
+
+
+@dataclass(frozen=True)
+class Failure:
+    element: str             # bpmn id of the failed task
+    name: str
+    message: str
+    line: int | None         # script line, when the error is in a script
+    error_type: str
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    task_id: str
+    bpmn_id: str
+    name: str
+    type: str                # 'userTask', 'scriptTask', 'exclusiveGateway', ...
+    state: str               # 'COMPLETED', 'CANCELLED' or 'ERROR'
+    at: datetime
+    actor: str | None = None  # who completed it, for human tasks completed through complete_task
+
+
+class TaskNotReady(Exception):
+    """The task does not exist, is not a human task, or is not READY."""
+
+
+class RunNotActive(Exception):
+    """The run has completed or failed; nothing can be completed in it."""
+
+
+class StepLimitExceeded(Exception):
+    """The diagram kept running without ever waiting (a loop with no wait state)."""
+
+
+def default_script_engine():
+    try:
+        from app.engine.sandbox import SandboxedScriptEngine
+    except ImportError:
+        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+        return PythonScriptEngine()
+    return SandboxedScriptEngine()
+
+
+class WorkflowRun:
+    def __init__(self, workflow: BpmnWorkflow, flavour: str):
+        self.workflow = workflow
+        self.flavour = flavour
+        self._seen = self._states()          # task states as of the last step-log collection
+        self._log: list[StepEvent] = []
+        self._actors: dict[UUID, str | None] = {}
+
+    # --- creating -------------------------------------------------------------
+
+    @classmethod
+    def start(cls, spec, subprocess_specs, flavour: str, data: dict | None,
+              script_engine=None) -> "WorkflowRun":
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine or default_script_engine())
+        # The root task runs first and hands its data to the start event.
+        workflow.task_tree.set_data(**deepcopy(data or {}))
+        run = cls(workflow, flavour)
+        run._seen = {}
+        run.advance()
+        return run
+
+    @classmethod
+    def restore(cls, state: str, spec, subprocess_specs, flavour: str, script_engine=None) -> "WorkflowRun":
+        workflow = load_state(state, spec, subprocess_specs, flavour,
+                              script_engine=script_engine or default_script_engine())
+        return cls(workflow, flavour)
+
+    def dump(self) -> str:
+        self._collect_steps()               # before pruning drops the finished tasks
+        prune(self.workflow)
+        self._seen = self._states()
+        return dump_state(self.workflow, self.flavour)
+
+    # --- reading --------------------------------------------------------------
+
+    @property
+    def status(self) -> str:
+        if self._error_tasks():
+            return "failed"
+        return "completed" if self.workflow.is_completed() else "running"
+
+    @property
+    def failure(self) -> Failure | None:
+        errors = self._error_tasks()
+        if not errors:
+            return None
+        task = min(errors, key=lambda t: t.last_state_change)
+        info = task.internal_data.get(_FAILURE_KEY) or {}
+        spec = task.task_spec
+        return Failure(element=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id or spec.name,
+                       message=info.get("message", "the task failed"), line=info.get("line"),
+                       error_type=info.get("error_type", "unknown"))
+
+    @property
+    def data(self) -> dict:
+        if self.workflow.is_completed():
+            return jsonable(self.workflow.data)
+        done = [t for t in self._tasks() if t.state == TaskState.COMPLETED]
+        latest = max(done, key=lambda t: t.last_state_change, default=None)
+        return jsonable(latest.data) if latest is not None else {}
+
+    def human_tasks(self) -> list[HumanTask]:
+        return [HumanTask(id=str(t.id), bpmn_id=t.task_spec.bpmn_id,
+                          name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
+                          lane=t.task_spec.lane, data=jsonable(t.data))
+                for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+
+    def evaluate(self, task_id: str, expression: str) -> Any:
+        task = self._task(task_id)
+        if task is None:
+            raise TaskNotReady(f"no task {task_id} in this instance")
+        return self.workflow.script_engine.evaluate(task, expression)
+
+    def take_step_log(self) -> list[StepEvent]:
+        self._collect_steps()
+        log, self._log = self._log, []
+        return log
+
+    # --- acting ---------------------------------------------------------------
+
+    def complete_task(self, task_id: str, data: dict, actor: str | None = None) -> None:
+        self._require_running()
+        task = self._task(task_id)
+        if task is None or not task.task_spec.manual:
+            raise TaskNotReady(f"no human task {task_id} in this instance")
+        if task.state != TaskState.READY:
+            raise TaskNotReady(f"task {task_id} ({task.task_spec.bpmn_id}) is "
+                               f"{TaskState.get_name(task.state)}, not READY")
+        task.set_data(**deepcopy(data))
+        self._actors[task.id] = actor
+        if self._guarded(task.run):
+            self._advance()
+
+    def advance(self) -> None:
+        self._advance()
+
+    def retry(self) -> None:
+        """Run the failed tasks again (after an admin fixed the cause); simple version.
+
+        A task that failed while running runs again from its parent's data (a
+        script's partial changes are dropped; a human task keeps its form
+        data). One that failed while being reached (say, a timer expression)
+        is reached again."""
+        errors = self._error_tasks()
+        if not errors:
+            raise RunNotActive("the instance has not failed: nothing to retry")
+        for task in sorted(errors, key=lambda t: t.last_state_change):
+            info = task.internal_data.pop(_FAILURE_KEY, None) or {}
+            if info.get("phase") == "update":
+                task._set_state(info.get("state", TaskState.FUTURE))
+                if not self._guarded(lambda: _reach_children(task.parent)):
+                    return
+                continue
+            if not task.task_spec.manual:
+                task.data = deepcopy(task.parent.data)
+            task._set_state(TaskState.READY)
+            if task.task_spec.manual and not self._guarded(task.run):
+                return
+        self._advance()
+
+    def _advance(self) -> None:
+        """Run engine steps until nothing but human tasks and events remain.
+
+        Later code (timers, messages, service results) changes the workflow,
+        then calls this. Script errors leave the task in ERROR (see failure)."""
+        workflow = self.workflow
+        progressed = False
+
+        def one_round():
+            # do_engine_steps without its loop, so that long automatic runs
+            # can be pruned between rounds; fired timers run next round.
+            nonlocal progressed
+            progressed = workflow._do_engine_steps()
+            workflow.refresh_timers()
+
+        for rounds in range(1, MAX_ROUNDS + 1):
+            ok = self._guarded(one_round)
+            # Collect every round: a task reached in one round and cancelled in
+            # the next (by an interrupting event) is then logged as cancelled.
+            self._collect_steps()
+            if not ok or (not progressed and not self._engine_work_ready()):
+                return
+            if rounds % PRUNE_EVERY_ROUNDS == 0:
+                prune(workflow)
+        raise StepLimitExceeded(f"still running after {MAX_ROUNDS} engine rounds without waiting")
+
+    def _engine_work_ready(self) -> bool:
+        return self.workflow.get_next_task(state=TaskState.READY, manual=False) is not None
+
+    def _guarded(self, action) -> bool:
+        """Run ``action``: False if a task failed (recorded on the task)."""
+        try:
+            action()
+        except Exception as exc:
+            self._record_failure(exc)
+            return False
+        return True
+
+    def _record_failure(self, exc: Exception) -> None:
+        task = getattr(exc, "task", None)
+        if task is None or not task.has_state(TaskState.ERROR):
+            # TaskSpec._run puts a task that raised in ERROR before re-raising.
+            unexplained = [t for t in self._error_tasks() if _FAILURE_KEY not in t.internal_data]
+            task = unexplained[0] if unexplained else task or self._task_in_traceback(exc)
+        if task is None:
+            raise exc                        # not caused by a task: a bug, let the caller roll back
+        info = {"message": str(exc), "error_type": getattr(exc, "error_type", None) or type(exc).__name__,
+                "line": getattr(exc, "line_number", None) or None, "phase": "run"}
+        if not task.has_state(TaskState.ERROR):
+            # Failed while being reached (TaskSpec._update), not while running.
+            info.update(phase="update", state=task.state)
+            task._set_state(TaskState.ERROR)
+        task.internal_data[_FAILURE_KEY] = info
+
+    def _task_in_traceback(self, exc: Exception):
+        # Errors raised while a task is being reached (TaskSpec._update, say a
+        # timer whose duration does not parse) carry no task; SpiffWorkflow
+        # names the task being worked on ``my_task`` throughout.
+        frames, tb = [], exc.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame)
+            tb = tb.tb_next
+        ours = {id(wf) for wf in self._workflows()}
+        for frame in reversed(frames):
+            task = frame.f_locals.get("my_task")
+            if isinstance(task, Task) and id(task.workflow) in ours:
+                return task
+        return None
+
+    def _require_running(self) -> None:
+        status = self.status
+        if status == "failed":
+            failure = self.failure
+            raise RunNotActive(f"the instance has failed at {failure.element}: {failure.message} "
+                               "(retry it first)")
+        if status == "completed":
+            raise RunNotActive("the instance has completed")
+
+    # --- the step log -----------------------------------------------------------
+
+    def _collect_steps(self) -> None:
+        finished = [t for t in self._tasks()
+                    if t.has_state(TaskState.FINISHED_MASK) and self._seen.get(t.id) != t.state
+                    and self._is_reportable(t)]
+        for task in sorted(finished, key=lambda t: t.last_state_change):
+            spec = task.task_spec
+            self._log.append(StepEvent(
+                task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
+                type=element_type(spec), state=TaskState.get_name(task.state),
+                at=datetime.fromtimestamp(task.last_state_change, tz=timezone.utc),
+                actor=self._actors.pop(task.id, None)))
+        self._seen = self._states()
+
+    def _is_reportable(self, task) -> bool:
+        if task.task_spec.bpmn_id is None:
+            return False                     # Spiff's own specs: Start, End, EndJoin, event splits/joins
+        if task.state == TaskState.CANCELLED:
+            # Only what had been reached; a join cancelled by the branch that
+            # fired it is bookkeeping, not an event.
+            return bool(self._seen.get(task.id, 0) & _REACHED) and not isinstance(task.task_spec, UnstructuredJoin)
+        return True
+
+    # --- helpers --------------------------------------------------------------
+
+    def _workflows(self):
+        return [self.workflow, *self.workflow.subprocesses.values()]
+
+    def _tasks(self):
+        return [t for wf in self._workflows() for t in wf.tasks.values()]
+
+    def _states(self) -> dict[UUID, int]:
+        return {t.id: t.state for t in self._tasks()}
+
+    def _error_tasks(self):
+        return [t for t in self._tasks() if t.state == TaskState.ERROR]
+
+    def _task(self, task_id: str):
+        try:
+            uuid = UUID(str(task_id))
+        except ValueError:
+            return None
+        for wf in self._workflows():
+            if uuid in wf.tasks:
+                return wf.tasks[uuid]
+        return None
+
+
+def _reach_children(task) -> None:
+    # What TaskSpec._on_complete does for a finished task's children; used to
+    # retry a child whose update failed part-way through that loop.
+    for child in task.children:
+        if not child.has_state(TaskState.FINISHED_MASK):
+            child.task_spec._update(child)
+
+
+# BPMN element names for the step log; subclasses before their bases.
+_ELEMENT_TYPES = [
+    (m.UserTaskMixin, "userTask"), (m.ManualTaskMixin, "manualTask"), (m.NoneTaskMixin, "task"),
+    (m.ScriptTaskMixin, "scriptTask"), (m.ServiceTaskMixin, "serviceTask"),
+    (BusinessRuleTaskMixin, "businessRuleTask"), (m.SendTaskMixin, "sendTask"), (m.ReceiveTaskMixin, "receiveTask"),
+    (m.CallActivityMixin, "callActivity"), (m.TransactionSubprocessMixin, "transaction"),
+    (m.AdHocSubprocessMixin, "adHocSubProcess"), (m.SubWorkflowTaskMixin, "subProcess"),
+    (m.ExclusiveGatewayMixin, "exclusiveGateway"), (m.InclusiveGatewayMixin, "inclusiveGateway"),
+    (m.ParallelGatewayMixin, "parallelGateway"), (m.EventBasedGatewayMixin, "eventBasedGateway"),
+    (m.StartEventMixin, "startEvent"), (m.EndEventMixin, "endEvent"), (m.BoundaryEventMixin, "boundaryEvent"),
+    (m.IntermediateCatchEventMixin, "intermediateCatchEvent"),
+    (m.IntermediateThrowEventMixin, "intermediateThrowEvent"),
+]
+
+
+def element_type(spec) -> str:
+    if isinstance(spec, LoopTask):
+        # A multi-instance or loop marker: the element is the task it repeats.
+        spec = spec._wf_spec.task_specs.get(spec.task_spec, spec)
+    for cls, name in _ELEMENT_TYPES:
+        if isinstance(spec, cls):
+            return name
+    return type(spec).__name__

@@ -1,0 +1,37 @@
+"""Fixtures for the shipped processes' tests: a process owner who deploys a
+folder of ``bpmn/`` the way ``baton deploy`` does (forms from ``forms/``), and
+a quick way to make the people who work on a process."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.services import deployments, users
+from app.services.bundles import collect_bundle
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def bundle_of(process: str) -> dict[str, bytes]:
+    """The files ``baton deploy bpmn/<process>`` would deploy."""
+    return collect_bundle(REPO / "bpmn" / process)
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    """add_user, returning the user only: make_user("ann", "service-desk")."""
+    def make(username: str, *groups: str, role: str | None = None):
+        user, _token = users.add_user(username, groups=list(groups), role=role)
+        return user
+    return make
+
+
+@pytest.fixture
+def deploy_process(make_user):
+    """Deploy a shipped process as a process owner; returns the deploy result."""
+    owner = make_user("process-owner", role="owner")
+
+    def deploy(process: str):
+        return deployments.deploy(bundle_of(process), owner, source="test")
+    return deploy

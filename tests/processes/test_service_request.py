@@ -1,0 +1,411 @@
+"""The shipped process ``service-request`` ("Request a service").
+
+Driven through Baton's services the way its users drive it: a requester fills
+the start form, a service-desk agent triages, a manager approves costs above
+500, the service desk fulfils. One test per path through the diagram, each
+checking the path taken, who was asked to do what, that the forms refuse bad
+input, and the final data and status; then the diagram itself against the
+bar in PROCESSES.md, and ``baton validate``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from click.testing import CliRunner
+from lxml import etree
+
+from app.cli import main as baton
+from app.engine.bundle import load_bundle
+from app.services import instances, tasks
+from app.services.errors import Forbidden, InvalidData
+
+from .conftest import REPO, bundle_of
+
+PROCESS = "service-request"
+BPMN_FILE = REPO / "bpmn" / PROCESS / "service-request.bpmn"
+
+# The diagram's steps on each path, in the order they are taken.
+TRIAGED = ["request-submitted", "classify-request", "triage-request", "accepted-gateway"]
+DECLINED = TRIAGED + ["request-declined"]
+FULFILLED_WITHOUT_APPROVAL = TRIAGED + [
+    "needs-approval-gateway", "ready-to-fulfil", "fulfil-request", "request-fulfilled"]
+FULFILLED_AFTER_APPROVAL = TRIAGED + [
+    "needs-approval-gateway", "approve-cost", "approved-gateway", "ready-to-fulfil", "fulfil-request",
+    "request-fulfilled"]
+COST_NOT_APPROVED = TRIAGED + [
+    "needs-approval-gateway", "approve-cost", "approved-gateway", "cost-not-approved"]
+ALL_STEPS = set(FULFILLED_AFTER_APPROVAL + DECLINED + COST_NOT_APPROVED)
+
+
+@dataclass
+class People:
+    requester: object
+    agent: object       # service-desk
+    manager: object     # manager
+    outsider: object    # neither: finance
+
+
+@pytest.fixture
+def people(make_user) -> People:
+    return People(requester=make_user("rita.requester"),
+                  agent=make_user("sam.desk", "service-desk"),
+                  manager=make_user("maria.manager", "manager"),
+                  outsider=make_user("otto.outsider", "finance"))
+
+
+@pytest.fixture
+def deployed(deploy_process):
+    result = deploy_process(PROCESS)
+    assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [
+        (PROCESS, "Request a service", 1, True)]
+    return result
+
+
+REQUEST = {"summary": "Access to the finance share",
+           "details": "I joined the controlling team and need to read the monthly reports.",
+           "category": "access", "cost_estimate": 0}
+
+
+def submit(requester, **changes):
+    return instances.start_instance(PROCESS, requester, data={**REQUEST, **changes})
+
+
+def inbox(user, instance) -> list[str]:
+    """The steps of this instance that ``user`` may claim."""
+    return [t.bpmn_id for t in tasks.list_tasks(user, scope="candidate", instance_id=instance.id)]
+
+
+def the_task(user, instance, bpmn_id: str):
+    found = [t for t in tasks.list_tasks(user, scope="all", instance_id=instance.id) if t.bpmn_id == bpmn_id]
+    assert len(found) == 1, f"{user.username} does not see exactly one open {bpmn_id}: {found}"
+    return found[0]
+
+
+def work(user, instance, bpmn_id: str, data: dict):
+    """Claim the task from the inbox and complete it, as a person does in the browser."""
+    task = the_task(user, instance, bpmn_id)
+    tasks.claim(task.id, user)
+    return tasks.complete(task.id, data, user)
+
+
+def path_taken(instance, actor) -> list[str]:
+    """The diagram's steps the instance completed, from the audit trail; the
+    instance's own list of completed steps must tell the same story."""
+    from_audit = [e.element for e in instances.history(instance.id, actor)
+                  if e.type == "step_completed" and e.element in ALL_STEPS]
+    assert [s for s in instance.completed_steps if s in ALL_STEPS] == from_audit
+    return from_audit
+
+
+def who_did_what(instance, actor) -> list[tuple[str, str, list[str]]]:
+    """(step, who completed it, which groups were asked) for every human step."""
+    trail = instances.history(instance.id, actor)
+    asked = {e.element: e.data["candidate_groups"] for e in trail if e.type == "task_opened"}
+    return [(e.element, e.actor, asked[e.element]) for e in trail if e.type == "task_completed"]
+
+
+def assert_refused(call, exception, *args):
+    with pytest.raises(exception):
+        call(*args)
+
+
+# ---- the four paths ----------------------------------------------------------
+
+def test_declined_at_triage(deployed, people):
+    instance = submit(people.requester, category="other", summary="Paint my office blue",
+                      details="The walls are grey.")
+    assert instance.status == "running"
+    assert instance.data["needs_approval"] is False
+    assert instance.data["priority"] == "low"     # "other", with no date it is needed by
+
+    # Only the service desk is asked to triage.
+    assert inbox(people.agent, instance) == ["triage-request"]
+    for user in (people.requester, people.manager, people.outsider):
+        assert inbox(user, instance) == []
+    triage = the_task(people.agent, instance, "triage-request")
+    assert (triage.name, triage.lane, triage.candidate_groups) == ("Triage request", "service-desk",
+                                                                   ["service-desk"])
+
+    # Nobody else may work on it: not an outsider, not the requester, not a manager.
+    for user in (people.outsider, people.requester, people.manager):
+        with pytest.raises(Forbidden):
+            tasks.claim(triage.id, user)
+        with pytest.raises(Forbidden):
+            tasks.complete(triage.id, {"decision": "accept"}, user)
+
+    # The triage form refuses what is not a decision; the task stays open, unchanged.
+    tasks.claim(triage.id, people.agent)
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(triage.id, {"decision": "maybe", "notes": "x" * 2001}, people.agent)
+    assert set(refused.value.fields) == {"decision", "notes"}
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(triage.id, {"notes": "Forgot to decide", "priority": "high"}, people.agent)
+    assert set(refused.value.fields) == {"decision", "priority"}
+    assert the_task(people.agent, instance, "triage-request").state == "open"
+    assert instances.get_instance(instance.id, people.agent).status == "running"
+    assert not [e for e in instances.history(instance.id, people.agent) if e.type == "task_completed"]
+
+    instance = tasks.complete(triage.id, {"decision": "reject", "notes": "Facilities handle painting."},
+                              people.agent)
+
+    assert instance.status == "completed"
+    assert path_taken(instance, people.requester) == DECLINED
+    assert who_did_what(instance, people.requester) == [("triage-request", "sam.desk", ["service-desk"])]
+    assert instance.data["decision"] == "reject"
+    assert instance.data["notes"] == "Facilities handle painting."
+    assert "approved" not in instance.data and "resolution" not in instance.data
+    for user in (people.requester, people.agent, people.manager, people.outsider):
+        assert inbox(user, instance) == []
+
+
+def test_accepted_within_budget_is_fulfilled_without_approval(deployed, people):
+    # 500 is the most the service desk may spend without asking.
+    instance = submit(people.requester, category="software", summary="Licence for the diagram editor",
+                      cost_estimate=500, needed_by="2026-02-02")
+    assert instance.data["needs_approval"] is False
+    assert instance.data["priority"] == "normal"
+
+    instance = work(people.agent, instance, "triage-request", {"decision": "accept"})
+    assert instance.status == "running"
+    # No manager is asked; the service desk goes straight to the work.
+    assert inbox(people.manager, instance) == []
+    assert inbox(people.outsider, instance) == []
+    assert inbox(people.agent, instance) == ["fulfil-request"]
+    fulfil = the_task(people.agent, instance, "fulfil-request")
+    assert (fulfil.lane, fulfil.candidate_groups) == ("service-desk", ["service-desk"])
+
+    with pytest.raises(Forbidden):
+        tasks.complete(fulfil.id, {"resolution": "Done it"}, people.outsider)
+    tasks.claim(fulfil.id, people.agent)
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(fulfil.id, {"resolution": "ok", "time_spent_minutes": 2.5}, people.agent)
+    assert set(refused.value.fields) == {"resolution", "time_spent_minutes"}
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(fulfil.id, {"time_spent_minutes": -1}, people.agent)
+    assert set(refused.value.fields) == {"resolution", "time_spent_minutes"}
+    assert the_task(people.agent, instance, "fulfil-request").state == "open"
+
+    instance = tasks.complete(fulfil.id, {"resolution": "Assigned a licence from the pool and installed it.",
+                                          "time_spent_minutes": 25}, people.agent)
+
+    assert instance.status == "completed"
+    assert path_taken(instance, people.requester) == FULFILLED_WITHOUT_APPROVAL
+    assert who_did_what(instance, people.requester) == [
+        ("triage-request", "sam.desk", ["service-desk"]),
+        ("fulfil-request", "sam.desk", ["service-desk"])]
+    assert {k: instance.data[k] for k in ("summary", "cost_estimate", "needed_by", "decision", "resolution",
+                                          "time_spent_minutes")} == {
+        "summary": "Licence for the diagram editor", "cost_estimate": 500, "needed_by": "2026-02-02",
+        "decision": "accept", "resolution": "Assigned a licence from the pool and installed it.",
+        "time_spent_minutes": 25}
+    assert "approved" not in instance.data
+
+
+def test_accepted_over_budget_is_approved_then_fulfilled(deployed, people):
+    instance = submit(people.requester, category="hardware", summary="A second screen",
+                      details="27 inch, for spreadsheets.", cost_estimate=649.9)
+    assert instance.data["needs_approval"] is True
+    assert instance.data["priority"] == "normal"
+
+    instance = work(people.agent, instance, "triage-request", {"decision": "accept", "notes": "Standard model."})
+
+    # Now a manager is asked, and only a manager.
+    assert inbox(people.manager, instance) == ["approve-cost"]
+    for user in (people.agent, people.outsider, people.requester):
+        assert inbox(user, instance) == []
+    approval = the_task(people.manager, instance, "approve-cost")
+    assert (approval.name, approval.lane, approval.candidate_groups) == ("Approve cost", "manager", ["manager"])
+    for user in (people.outsider, people.agent):
+        with pytest.raises(Forbidden):
+            tasks.complete(approval.id, {"approved": True}, user)
+    tasks.claim(approval.id, people.manager)
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(approval.id, {"approved": "yes please"}, people.manager)
+    assert set(refused.value.fields) == {"approved"}
+    with pytest.raises(InvalidData) as refused:
+        tasks.complete(approval.id, {"comment": "Fine by me"}, people.manager)
+    assert set(refused.value.fields) == {"approved"}
+
+    instance = tasks.complete(approval.id, {"approved": True, "comment": "From the team budget."},
+                              people.manager)
+    assert instance.status == "running"
+    assert inbox(people.agent, instance) == ["fulfil-request"]
+    assert inbox(people.manager, instance) == []
+
+    instance = work(people.agent, instance, "fulfil-request",
+                    {"resolution": "Ordered and set up the screen at the desk.", "time_spent_minutes": 40})
+
+    assert instance.status == "completed"
+    assert path_taken(instance, people.requester) == FULFILLED_AFTER_APPROVAL
+    assert who_did_what(instance, people.requester) == [
+        ("triage-request", "sam.desk", ["service-desk"]),
+        ("approve-cost", "maria.manager", ["manager"]),
+        ("fulfil-request", "sam.desk", ["service-desk"])]
+    assert {k: instance.data[k] for k in ("cost_estimate", "needs_approval", "decision", "approved", "comment",
+                                          "resolution", "time_spent_minutes")} == {
+        "cost_estimate": 649.9, "needs_approval": True, "decision": "accept", "approved": True,
+        "comment": "From the team budget.", "resolution": "Ordered and set up the screen at the desk.",
+        "time_spent_minutes": 40}
+
+
+def test_over_budget_and_not_approved_ends_without_fulfilment(deployed, people):
+    # Just above the limit; an access request comes first.
+    instance = submit(people.requester, cost_estimate=500.01)
+    assert instance.data["needs_approval"] is True
+    assert instance.data["priority"] == "high"
+
+    instance = work(people.agent, instance, "triage-request", {"decision": "accept"})
+    assert inbox(people.manager, instance) == ["approve-cost"]
+    instance = work(people.manager, instance, "approve-cost",
+                    {"approved": False, "comment": "Use the free reader instead."})
+
+    assert instance.status == "completed"
+    assert path_taken(instance, people.requester) == COST_NOT_APPROVED
+    assert who_did_what(instance, people.requester) == [
+        ("triage-request", "sam.desk", ["service-desk"]),
+        ("approve-cost", "maria.manager", ["manager"])]
+    assert instance.data["approved"] is False
+    assert instance.data["comment"] == "Use the free reader instead."
+    assert "resolution" not in instance.data
+    for user in (people.requester, people.agent, people.manager, people.outsider):
+        assert inbox(user, instance) == []
+    # The work was never handed to the service desk.
+    opened = [e.element for e in instances.history(instance.id, people.requester) if e.type == "task_opened"]
+    assert opened == ["triage-request", "approve-cost"]
+
+
+# ---- the start form ----------------------------------------------------------
+
+@pytest.mark.parametrize("data, fields", [
+    ({"details": "No summary", "category": "access", "cost_estimate": -1}, {"summary", "cost_estimate"}),
+    ({"summary": "Hi", "category": "access", "cost_estimate": 1_000_001}, {"summary", "cost_estimate"}),
+    ({"summary": "A new phone", "category": "phone", "cost_estimate": 0, "needed_by": "next week"},
+     {"category", "needed_by"}),
+    ({"summary": "A new phone", "category": "hardware", "cost_estimate": "cheap", "owner": "me"},
+     {"cost_estimate", "owner"}),
+    ({"summary": "A new phone", "details": "x" * 4001, "cost_estimate": 0}, {"category", "details"}),
+])
+def test_the_request_form_refuses_bad_input(deployed, people, data, fields):
+    with pytest.raises(InvalidData) as refused:
+        instances.start_instance(PROCESS, people.requester, data=data)
+    assert set(refused.value.fields) == fields
+    assert instances.list_instances(people.requester) == []
+
+
+def test_the_request_form_takes_the_least_it_needs(deployed, people):
+    instance = instances.start_instance(PROCESS, people.requester, data={
+        "summary": "Reset my VPN token", "category": "access", "cost_estimate": 0})
+    assert instance.status == "running"
+    assert instance.data["priority"] == "high"
+    assert inbox(people.agent, instance) == ["triage-request"]
+
+
+# ---- the diagram -------------------------------------------------------------
+
+NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+      "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+      "dc": "http://www.omg.org/spec/DD/20100524/DC",
+      "di": "http://www.omg.org/spec/DD/20100524/DI"}
+
+
+def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
+    (model,) = load_bundle(bundle_of(PROCESS)).processes
+    assert (model.key, model.name) == (PROCESS, "Request a service")
+    assert model.description
+    assert model.start_form is not None
+    assert list(model.start_form.schema["properties"]) == [
+        "summary", "details", "category", "cost_estimate", "needed_by"]
+    assert {k: t.lane for k, t in model.tasks.items()} == {
+        "triage-request": "service-desk", "approve-cost": "manager", "fulfil-request": "service-desk"}
+    for task in model.tasks.values():
+        assert task.documentation and task.instructions and task.form, task.bpmn_id
+        assert task.form.ui_schema.get("ui:order") == list(task.form.schema["properties"]), task.bpmn_id
+
+
+def _box(shape) -> tuple[float, float, float, float]:
+    b = shape.find("dc:Bounds", NS)
+    x, y, w, h = (float(b.get(k)) for k in ("x", "y", "width", "height"))
+    return x, y, x + w, y + h
+
+
+def _overlap(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _inside(inner, outer) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
+def _touches(point, box) -> bool:
+    """On the border of the box (waypoints start and end on the shapes they join)."""
+    x, y = point
+    within = box[0] <= x <= box[2] and box[1] <= y <= box[3]
+    return within and (x in (box[0], box[2]) or y in (box[1], box[3]))
+
+
+def test_the_diagram_is_documented_and_laid_out_left_to_right():
+    root = etree.parse(str(BPMN_FILE)).getroot()
+    process = root.find("bpmn:process", NS)
+    assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
+    assert process.findtext("bpmn:documentation", namespaces=NS).strip()
+
+    lanes = process.findall("bpmn:laneSet/bpmn:lane", NS)
+    assert [lane.get("name") for lane in lanes] == ["service-desk", "manager"]
+    lane_of = {ref.text: lane.get("id") for lane in lanes for ref in lane.findall("bpmn:flowNodeRef", NS)}
+    flows = process.findall("bpmn:sequenceFlow", NS)
+    nodes = [el for el in process if el.get("id") and el.tag != f"{{{NS['bpmn']}}}laneSet"
+             and el not in flows]
+    assert {n.get("id") for n in nodes} == ALL_STEPS | {"ready-to-fulfil"}
+
+    for element in [*nodes, *flows, *lanes]:
+        assert element.findtext("bpmn:documentation", namespaces=NS).strip(), element.get("id")
+    for node in nodes:
+        assert node.get("id") in lane_of, f"{node.get('id')} is in no lane"
+        if not node.tag.endswith("}exclusiveGateway") or len(node.findall("bpmn:outgoing", NS)) > 1:
+            assert node.get("name"), f"{node.get('id')} has no name"
+
+    shapes = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
+    edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
+    assert set(edges) == {f.get("id") for f in flows}
+    assert set(shapes) == {n.get("id") for n in nodes} | {lane.get("id") for lane in lanes} | {
+        "service-request-pool"}
+
+    # Lanes stacked inside the pool; every shape inside its lane; nothing overlaps.
+    pool = _box(shapes["service-request-pool"])
+    lane_boxes = [_box(shapes[lane.get("id")]) for lane in lanes]
+    assert all(_inside(b, pool) for b in lane_boxes)
+    assert lane_boxes[0][3] == lane_boxes[1][1] and lane_boxes[0][0] == lane_boxes[1][0]
+    boxes = {n.get("id"): _box(shapes[n.get("id")]) for n in nodes}
+    labels = {f"{key} label": _box(label) for key, el in {**shapes, **edges}.items()
+              for label in el.findall("bpmndi:BPMNLabel", NS)}
+    for key, box in boxes.items():
+        assert _inside(box, _box(shapes[lane_of[key]])), f"{key} is drawn outside its lane"
+    drawn = list({**boxes, **labels}.items())
+    for i, (a, box_a) in enumerate(drawn):
+        for b, box_b in drawn[i + 1:]:
+            assert not _overlap(box_a, box_b), f"{a} overlaps {b}"
+    named = [n.get("id") for n in nodes if n.get("name") and not n.tag.endswith("Task")]
+    assert all(f"{key} label" in labels for key in named)
+
+    # Edges join their shapes, run left to right (or straight up/down), and never cut through a shape.
+    for flow in flows:
+        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[flow.get("id")].findall("di:waypoint", NS)]
+        source, target = boxes[flow.get("sourceRef")], boxes[flow.get("targetRef")]
+        assert _touches(points[0], source) and _touches(points[-1], target), flow.get("id")
+        assert all(b[0] >= a[0] for a, b in zip(points, points[1:])), f"{flow.get('id')} runs right to left"
+        for a, b in zip(points, points[1:]):
+            assert a[0] == b[0] or a[1] == b[1], f"{flow.get('id')} has a slanted segment"
+            segment = (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]) or 1, max(a[1], b[1]))
+            for key, box in boxes.items():
+                if key not in (flow.get("sourceRef"), flow.get("targetRef")):
+                    assert not _overlap((segment[0] - 0.5, segment[1] - 0.5, segment[2] + 0.5, segment[3] + 0.5),
+                                        box), f"{flow.get('id')} crosses {key}"
+
+
+def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
+    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'baton.sqlite'}")
+    monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = CliRunner().invoke(baton, ["validate", str(REPO / "bpmn" / PROCESS)])
+    assert result.exit_code == 0, result.output
+    assert "1 path(s) valid" in result.output
