@@ -8,6 +8,7 @@ so they survive dump and restore.
 """
 from __future__ import annotations
 
+import traceback
 from copy import deepcopy
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -15,17 +16,15 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs import mixins as m
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
-from SpiffWorkflow.dmn.specs.business_rule_task_mixin import BusinessRuleTaskMixin
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
 
-PRUNE_EVERY_ROUNDS = 100      # keeps an automatic loop far from the iterators' depth limit
+PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
 MAX_ROUNDS = 100_000          # a diagram that loops without ever waiting
 _FAILURE_KEY = "baton_failure"
 _REACHED = TaskState.WAITING | TaskState.READY | TaskState.STARTED
@@ -35,7 +34,7 @@ _REACHED = TaskState.WAITING | TaskState.READY | TaskState.STARTED
 class HumanTask:
     id: str                  # the task's uuid
     bpmn_id: str
-    name: str
+    name: str                # the diagram's label, or the bpmn id
     lane: str | None
     data: dict               # the task's data, JSON-safe
 
@@ -124,10 +123,9 @@ class WorkflowRun:
 
     @property
     def failure(self) -> Failure | None:
-        errors = self._error_tasks()
-        if not errors:
+        task = min(self._error_tasks(), key=lambda t: t.last_state_change, default=None)
+        if task is None:
             return None
-        task = min(errors, key=lambda t: t.last_state_change)
         info = task.internal_data.get(_FAILURE_KEY) or {}
         spec = task.task_spec
         return Failure(element=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id or spec.name,
@@ -175,6 +173,7 @@ class WorkflowRun:
             self._advance()
 
     def advance(self) -> None:
+        """Run engine steps until only human tasks and events are left."""
         self._advance()
 
     def retry(self) -> None:
@@ -202,10 +201,8 @@ class WorkflowRun:
         self._advance()
 
     def _advance(self) -> None:
-        """Run engine steps until nothing but human tasks and events remain.
-
-        Later code (timers, messages, service results) changes the workflow,
-        then calls this. Script errors leave the task in ERROR (see failure)."""
+        # Later code (timers, messages, service results) changes the workflow,
+        # then calls this. Errors leave their task in ERROR (see failure).
         workflow = self.workflow
         progressed = False
 
@@ -259,24 +256,18 @@ class WorkflowRun:
         # Errors raised while a task is being reached (TaskSpec._update, say a
         # timer whose duration does not parse) carry no task; SpiffWorkflow
         # names the task being worked on ``my_task`` throughout.
-        frames, tb = [], exc.__traceback__
-        while tb is not None:
-            frames.append(tb.tb_frame)
-            tb = tb.tb_next
         ours = {id(wf) for wf in self._workflows()}
-        for frame in reversed(frames):
+        for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
             task = frame.f_locals.get("my_task")
             if isinstance(task, Task) and id(task.workflow) in ours:
                 return task
         return None
 
     def _require_running(self) -> None:
-        status = self.status
-        if status == "failed":
-            failure = self.failure
-            raise RunNotActive(f"the instance has failed at {failure.element}: {failure.message} "
-                               "(retry it first)")
-        if status == "completed":
+        if self.status == "failed":
+            raise RunNotActive(f"the instance has failed at {self.failure.element}: "
+                               f"{self.failure.message} (retry it first)")
+        if self.status == "completed":
             raise RunNotActive("the instance has completed")
 
     # --- the step log -----------------------------------------------------------
@@ -322,10 +313,7 @@ class WorkflowRun:
             uuid = UUID(str(task_id))
         except ValueError:
             return None
-        for wf in self._workflows():
-            if uuid in wf.tasks:
-                return wf.tasks[uuid]
-        return None
+        return next((wf.tasks[uuid] for wf in self._workflows() if uuid in wf.tasks), None)
 
 
 def _reach_children(task) -> None:
@@ -336,26 +324,24 @@ def _reach_children(task) -> None:
             child.task_spec._update(child)
 
 
-# BPMN element names for the step log; subclasses before their bases.
-_ELEMENT_TYPES = [
-    (m.UserTaskMixin, "userTask"), (m.ManualTaskMixin, "manualTask"), (m.NoneTaskMixin, "task"),
-    (m.ScriptTaskMixin, "scriptTask"), (m.ServiceTaskMixin, "serviceTask"),
-    (BusinessRuleTaskMixin, "businessRuleTask"), (m.SendTaskMixin, "sendTask"), (m.ReceiveTaskMixin, "receiveTask"),
-    (m.CallActivityMixin, "callActivity"), (m.TransactionSubprocessMixin, "transaction"),
-    (m.AdHocSubprocessMixin, "adHocSubProcess"), (m.SubWorkflowTaskMixin, "subProcess"),
-    (m.ExclusiveGatewayMixin, "exclusiveGateway"), (m.InclusiveGatewayMixin, "inclusiveGateway"),
-    (m.ParallelGatewayMixin, "parallelGateway"), (m.EventBasedGatewayMixin, "eventBasedGateway"),
-    (m.StartEventMixin, "startEvent"), (m.EndEventMixin, "endEvent"), (m.BoundaryEventMixin, "boundaryEvent"),
-    (m.IntermediateCatchEventMixin, "intermediateCatchEvent"),
-    (m.IntermediateThrowEventMixin, "intermediateThrowEvent"),
-]
+# The BPMN elements behind task spec classes (and their subclasses).
+_BPMN_ELEMENTS = {
+    "UserTask", "ManualTask", "ScriptTask", "ServiceTask", "BusinessRuleTask", "SendTask", "ReceiveTask",
+    "CallActivity", "ExclusiveGateway", "InclusiveGateway", "ParallelGateway", "EventBasedGateway",
+    "StartEvent", "EndEvent", "BoundaryEvent", "IntermediateCatchEvent", "IntermediateThrowEvent",
+}
+_RENAMED = {"NoneTask": "task", "SubWorkflowTask": "subProcess", "EventSubprocess": "subProcess",
+            "TransactionSubprocess": "transaction", "AdHocSubprocess": "adHocSubProcess"}
 
 
 def element_type(spec) -> str:
+    """The BPMN element a task spec stands for: 'userTask', 'exclusiveGateway', ..."""
     if isinstance(spec, LoopTask):
-        # A multi-instance or loop marker: the element is the task it repeats.
+        # A loop or multi-instance marker: the element is the task it repeats.
         spec = spec._wf_spec.task_specs.get(spec.task_spec, spec)
-    for cls, name in _ELEMENT_TYPES:
-        if isinstance(spec, cls):
-            return name
+    for cls in type(spec).__mro__:
+        if cls.__name__ in _RENAMED:
+            return _RENAMED[cls.__name__]
+        if cls.__name__ in _BPMN_ELEMENTS:
+            return cls.__name__[0].lower() + cls.__name__[1:]
     return type(spec).__name__

@@ -55,9 +55,10 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     steps = instance.completed_steps or []
     seen = set(steps)
     for step in run.take_step_log():
-        audit(session, instance, f"step_{step.state}", at, actor, step.bpmn_id,
+        state = step.state.lower()   # the engine reports SpiffWorkflow's names: COMPLETED, CANCELLED, ERROR
+        audit(session, instance, f"step_{state}", at, actor, step.bpmn_id,
               {"name": step.name, "type": step.type})
-        if step.state == "completed" and step.bpmn_id not in seen:
+        if state == "completed" and step.bpmn_id not in seen:
             seen.add(step.bpmn_id)
             steps = steps + [step.bpmn_id]
     instance.completed_steps = steps

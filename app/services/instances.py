@@ -63,7 +63,9 @@ def get_instance(instance_id: int, actor: User) -> Instance:
     instance = db.session.get(Instance, instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
-    if not permissions.may_see_instance(actor, instance, _task_holders(actor, instance.id)):
+    # The task-holder lookup is a query; most readers (starter, admin, auditor) need no such lookup.
+    if not permissions.may_see_instance(actor, instance) and \
+            not permissions.may_see_instance(actor, instance, _task_holders(actor, instance.id)):
         raise permissions.Forbidden("You may not see this instance.")
     return instance
 
@@ -106,7 +108,8 @@ def history(instance_id: int, actor: User) -> list[AuditEvent]:
 
 def lock_instance(session, instance_id: int) -> Instance:
     """The instance row, locked for this transaction (SQLite: already, by BEGIN IMMEDIATE)."""
-    instance = session.scalar(sa.select(Instance).where(Instance.id == instance_id).with_for_update())
+    # OF instance: the definition is eager-loaded by an outer join, which PostgreSQL cannot lock.
+    instance = session.scalar(sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance))
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     return instance

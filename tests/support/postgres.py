@@ -21,7 +21,8 @@ def find_bin_dir() -> Path | None:
         return Path(os.environ["BATON_PG_BIN"])
     found = shutil.which("pg_ctl")
     if found:
-        return Path(found).parent
+        # /usr/local/bin may hold only a symlink to pg_ctl; its siblings live beside the target.
+        return Path(found).resolve().parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), reverse=True)
     return Path(candidates[0]).parent if candidates else None
 

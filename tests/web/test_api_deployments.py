@@ -190,6 +190,13 @@ def test_a_zip_together_with_files_is_refused(api):
     assert "one zip" in problems[0]["message"]
 
 
+def test_a_file_name_with_control_characters_is_refused(api, counts):
+    before = counts()
+    problems = _problems(api.deploy(folder_files("laptop") + [("bad\x00name.json", b"{}")]))
+    assert "control characters" in problems[0]["message"]
+    assert counts() == before
+
+
 def test_text_that_is_not_utf8_is_a_problem(api):
     problems = _problems(api.deploy([("latin1.bpmn", "<?xml version='1.0'?><a>é</a>".encode("latin-1"))]))
     assert problems[0]["file"] == "latin1.bpmn"

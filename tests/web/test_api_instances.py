@@ -155,7 +155,8 @@ def test_listing_instances_with_filters(deployed):
 
 @pytest.mark.parametrize("query, field", [
     ("status=sleeping", "status"), ("limit=0", "limit"), ("limit=100000", "limit"), ("limit=many", "limit"),
-    ("offset=-1", "offset"), ("offset=99999999999999999999", "offset"),
+    ("offset=-1", "offset"), ("offset=99999999999999999999", "offset"), ("definition=a%00b", "definition"),
+    ("business_key=%00", "business_key"),
 ])
 def test_bad_list_filters_are_422(api, query, field):
     response = api.get(f"/instances?{query}")

@@ -191,7 +191,8 @@ def test_the_camunda_process_assigns_by_expression(deployed, api, counts):
     assert counts() == before
     form = api.get(f"/tasks/{approve['id']}", as_="carol").get_json()["form"]
     assert form["schema"]["properties"]["amount"]["type"] == "integer"
-    approved = api.post(f"/tasks/{approve['id']}/complete", as_="carol", json={"data": {"amount": 40, "approved": True}})
+    approved = api.post(f"/tasks/{approve['id']}/complete", as_="carol",
+                        json={"data": {"amount": 40, "approved": True}})
     assert approved.status_code == 200, approved.get_json()
     [book] = approved.get_json()["open_tasks"]
     assert book["name"] == "book" and book["candidate_groups"] == ["finance"]

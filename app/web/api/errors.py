@@ -39,9 +39,11 @@ HTTP_CODES = {
 }
 
 
-def error_response(status: int, code: str, message: str, headers: dict | None = None, **details) -> Response:
-    response = jsonify({"error": code, "message": message, **details})
-    response.status_code = status
+def error_response(http_status: int, code: str, message: str, headers: dict | None = None,
+                   details: dict | None = None) -> Response:
+    extra = {k: v for k, v in (details or {}).items() if k not in ("error", "message")}
+    response = jsonify({"error": code, "message": message, **extra})
+    response.status_code = http_status
     if headers:
         response.headers.update(headers)
     return response
@@ -50,7 +52,7 @@ def error_response(status: int, code: str, message: str, headers: dict | None = 
 def service_error_response(error: ServiceError) -> Response:
     status = next((s for cls, s in SERVICE_STATUS.items() if isinstance(error, cls)), 400)
     headers = {"WWW-Authenticate": 'Bearer realm="baton"'} if status == 401 else None
-    return error_response(status, error.code, error.message, headers, **error.details)
+    return error_response(status, error.code, error.message, headers, error.details)
 
 
 def http_error_response(error: HTTPException):
@@ -65,7 +67,7 @@ def http_error_response(error: HTTPException):
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)
     if status == 422:
-        return error_response(status, code, message, headers, fields=_field_messages(data.get("messages")))
+        return error_response(status, code, message, headers, {"fields": _field_messages(data.get("messages"))})
     if status == 400 and "message" not in data and error.description and _is_werkzeug_text(error):
         message = error.description
     return error_response(status, code, message, headers)

@@ -59,6 +59,9 @@ def _collect(entries, problems: list[Problem]) -> dict[str, bytes]:
     for base, original, content in entries:
         if not base:
             problems.append(Problem(original or "-", None, None, "a file has no name"))
+        elif any(ord(char) < 32 for char in base):
+            # File names are stored as text; databases refuse control characters such as NUL.
+            problems.append(Problem(repr(original), None, None, "a file name holds control characters"))
         elif not base.lower().endswith(ALLOWED_SUFFIXES):
             problems.append(Problem(original, None, None,
                                     f"not a deployable file: use {', '.join(ALLOWED_SUFFIXES)} (or one .zip)"))
