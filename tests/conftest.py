@@ -90,3 +90,14 @@ def app(database_url, clock, tmp_path):
 def app_ctx(app):
     with app.app_context():
         yield app
+
+
+@pytest.fixture
+def make_user(app_ctx):
+    """A user made through the service, as ``baton user add`` does: make_user("ann", "service-desk")."""
+    from app.services import users
+
+    def make(username: str, *groups: str, role: str | None = None):
+        user, _token = users.add_user(username, groups=list(groups), role=role)
+        return user
+    return make

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app.services import deployments, users
+from app.services import deployments
 from app.services.bundles import collect_bundle
 
 REPO = Path(__file__).resolve().parents[2]
@@ -16,15 +16,6 @@ REPO = Path(__file__).resolve().parents[2]
 def bundle_of(process: str) -> dict[str, bytes]:
     """The files ``baton deploy bpmn/<process>`` would deploy."""
     return collect_bundle(REPO / "bpmn" / process)
-
-
-@pytest.fixture
-def make_user(app_ctx):
-    """add_user, returning the user only: make_user("ann", "service-desk")."""
-    def make(username: str, *groups: str, role: str | None = None):
-        user, _token = users.add_user(username, groups=list(groups), role=role)
-        return user
-    return make
 
 
 @pytest.fixture
