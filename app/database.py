@@ -51,13 +51,13 @@ def write_transaction():
 
     Reads done before it (authentication, say) are finished first, so the
     write lock is taken at the start of this transaction and every read inside
-    it sees the latest committed state.
+    it sees the latest committed state. Rows a use case changes must be read
+    inside it with ``populate_existing`` (see ``fresh``): objects loaded
+    before the lock may be stale.
     """
     session = db.session()  # the scoped proxy does not offer in_transaction()
     if session.in_transaction():
         session.commit()
-    # Objects read before may be stale by the time the lock is ours.
-    session.expire_all()
     _local.write = True
     try:
         session.begin()
@@ -69,6 +69,12 @@ def write_transaction():
     except BaseException:
         session.rollback()
         raise
+
+
+def fresh(statement):
+    """A query whose rows overwrite what the session already holds, for rows read
+    under the write lock."""
+    return statement.execution_options(populate_existing=True)
 
 
 def is_postgres() -> bool:

@@ -3,31 +3,28 @@
 A ``WorkflowRun`` wraps one BpmnWorkflow for the length of one transaction:
 restore (or start), act (complete a task, advance, retry), read what changed
 (``take_step_log``, ``human_tasks``, ``status``), dump. It keeps no state of
-its own beyond that: failures live in the ERROR task's ``internal_data``,
-so they survive dump and restore.
+its own beyond that and the step log (app/engine/steps.py): failures live in
+the ERROR task's ``internal_data``, so they survive dump and restore.
 """
 from __future__ import annotations
 
 import traceback
 from copy import deepcopy
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
+from app.engine.steps import StepEvent, StepLog, element_type  # noqa: F401 - element_type: re-exported
 
 PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
 MAX_ROUNDS = 100_000          # a diagram that loops without ever waiting
 _FAILURE_KEY = "baton_failure"
-_REACHED = TaskState.WAITING | TaskState.READY | TaskState.STARTED
 
 
 @dataclass(frozen=True)
@@ -46,17 +43,6 @@ class Failure:
     message: str
     line: int | None         # script line, when the error is in a script
     error_type: str
-
-
-@dataclass(frozen=True)
-class StepEvent:
-    task_id: str
-    bpmn_id: str
-    name: str
-    type: str                # 'userTask', 'scriptTask', 'exclusiveGateway', ...
-    state: str               # 'COMPLETED', 'CANCELLED' or 'ERROR'
-    at: datetime
-    actor: str | None = None  # who completed it, for human tasks completed through complete_task
 
 
 class TaskNotReady(Exception):
@@ -84,9 +70,7 @@ class WorkflowRun:
     def __init__(self, workflow: BpmnWorkflow, flavour: str):
         self.workflow = workflow
         self.flavour = flavour
-        self._seen = self._states()          # task states as of the last step-log collection
-        self._log: list[StepEvent] = []
-        self._actors: dict[UUID, str | None] = {}
+        self._steps = StepLog(seen=self._states())
 
     # --- creating -------------------------------------------------------------
 
@@ -97,7 +81,7 @@ class WorkflowRun:
         # The root task runs first and hands its data to the start event.
         workflow.task_tree.set_data(**deepcopy(data or {}))
         run = cls(workflow, flavour)
-        run._seen = {}
+        run._steps.mark_seen({})            # nothing reported yet: all the start finishes is new
         run.advance()
         return run
 
@@ -110,7 +94,7 @@ class WorkflowRun:
     def dump(self) -> str:
         self._collect_steps()               # before pruning drops the finished tasks
         prune(self.workflow)
-        self._seen = self._states()
+        self._steps.mark_seen(self._states())
         return dump_state(self.workflow, self.flavour)
 
     # --- reading --------------------------------------------------------------
@@ -154,8 +138,7 @@ class WorkflowRun:
 
     def take_step_log(self) -> list[StepEvent]:
         self._collect_steps()
-        log, self._log = self._log, []
-        return log
+        return self._steps.take()
 
     # --- acting ---------------------------------------------------------------
 
@@ -168,7 +151,7 @@ class WorkflowRun:
             raise TaskNotReady(f"task {task_id} ({task.task_spec.bpmn_id}) is "
                                f"{TaskState.get_name(task.state)}, not READY")
         task.set_data(**deepcopy(data))
-        self._actors[task.id] = actor
+        self._steps.note_actor(task.id, actor)
         if self._guarded(task.run):
             self._advance()
 
@@ -273,26 +256,7 @@ class WorkflowRun:
     # --- the step log -----------------------------------------------------------
 
     def _collect_steps(self) -> None:
-        finished = [t for t in self._tasks()
-                    if t.has_state(TaskState.FINISHED_MASK) and self._seen.get(t.id) != t.state
-                    and self._is_reportable(t)]
-        for task in sorted(finished, key=lambda t: t.last_state_change):
-            spec = task.task_spec
-            self._log.append(StepEvent(
-                task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
-                type=element_type(spec), state=TaskState.get_name(task.state),
-                at=datetime.fromtimestamp(task.last_state_change, tz=timezone.utc),
-                actor=self._actors.pop(task.id, None)))
-        self._seen = self._states()
-
-    def _is_reportable(self, task) -> bool:
-        if task.task_spec.bpmn_id is None:
-            return False                     # Spiff's own specs: Start, End, EndJoin, event splits/joins
-        if task.state == TaskState.CANCELLED:
-            # Only what had been reached; a join cancelled by the branch that
-            # fired it is bookkeeping, not an event.
-            return bool(self._seen.get(task.id, 0) & _REACHED) and not isinstance(task.task_spec, UnstructuredJoin)
-        return True
+        self._steps.collect(self._tasks())
 
     # --- helpers --------------------------------------------------------------
 
@@ -322,26 +286,3 @@ def _reach_children(task) -> None:
     for child in task.children:
         if not child.has_state(TaskState.FINISHED_MASK):
             child.task_spec._update(child)
-
-
-# The BPMN elements behind task spec classes (and their subclasses).
-_BPMN_ELEMENTS = {
-    "UserTask", "ManualTask", "ScriptTask", "ServiceTask", "BusinessRuleTask", "SendTask", "ReceiveTask",
-    "CallActivity", "ExclusiveGateway", "InclusiveGateway", "ParallelGateway", "EventBasedGateway",
-    "StartEvent", "EndEvent", "BoundaryEvent", "IntermediateCatchEvent", "IntermediateThrowEvent",
-}
-_RENAMED = {"NoneTask": "task", "SubWorkflowTask": "subProcess", "EventSubprocess": "subProcess",
-            "TransactionSubprocess": "transaction", "AdHocSubprocess": "adHocSubProcess"}
-
-
-def element_type(spec) -> str:
-    """The BPMN element a task spec stands for: 'userTask', 'exclusiveGateway', ..."""
-    if isinstance(spec, LoopTask):
-        # A loop or multi-instance marker: the element is the task it repeats.
-        spec = spec._wf_spec.task_specs.get(spec.task_spec, spec)
-    for cls in type(spec).__mro__:
-        if cls.__name__ in _RENAMED:
-            return _RENAMED[cls.__name__]
-        if cls.__name__ in _BPMN_ELEMENTS:
-            return cls.__name__[0].lower() + cls.__name__[1:]
-    return type(spec).__name__

@@ -33,13 +33,15 @@ class DefinitionVersion(db.Model):
     deployment_id: Mapped[int] = mapped_column(sa.ForeignKey("deployment.id"))
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(sa.String(100))
+    # The big columns are deferred: every instance loads its definition, and only
+    # the first load of a version (processes.load_process) or an export needs them.
     # The bundle as deployed: {file name: text}. BPMN, DMN and form files are UTF-8 text.
-    files: Mapped[dict]
+    files: Mapped[dict] = mapped_column(deferred=True)
     bpmn_file: Mapped[str] = mapped_column(sa.String(300))
     # The parsed SpiffWorkflow spec (serializer.dump_spec), stored once per version so
     # instances carry only their own state.
-    spec_json: Mapped[str] = mapped_column(sa.Text)
+    spec_json: Mapped[str] = mapped_column(sa.Text, deferred=True)
     # Baton's own view: human tasks by BPMN id, start form (engine.model).
-    meta: Mapped[dict]
+    meta: Mapped[dict] = mapped_column(deferred=True)
 
     deployment: Mapped[Deployment] = relationship(lazy="joined")

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import db
 
@@ -21,3 +21,4 @@ class Incident(db.Model):
     attempts: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
+    instance: Mapped["Instance"] = relationship(lazy="noload")  # noqa: F821

@@ -33,6 +33,7 @@ class HumanTask(db.Model):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(sa.String(100))
 
+    instance: Mapped["Instance"] = relationship(lazy="noload")  # noqa: F821 — set when the task opens
     candidates: Mapped[list["TaskCandidate"]] = relationship(
         cascade="all, delete-orphan", lazy="noload", back_populates="task")
 

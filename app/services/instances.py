@@ -5,14 +5,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.database import write_transaction
+from app.database import fresh, write_transaction
 from app.engine.forms import validate_submission
-from app.models import AuditEvent, DefinitionVersion, HumanTask, Instance, TaskCandidate, User, db
+from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, TaskCandidate, User, db
 
 from . import permissions
 from .context import now
 from .errors import Conflict, InvalidData, NotFound
-from .execution import audit, close_task, save_run, start_run
+from .audit import record as audit
+from .execution import close_task, save_run, skip_incident_lookup, start_run
 from .payloads import check_payload
 from .processes import load_process
 
@@ -33,17 +34,17 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
         raise InvalidData(errors)
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
         raise InvalidData({"business_key": ["Must be text of at most 200 characters."]})
+    # A new instance is nobody else's yet: the engine runs before the write lock is taken.
+    run = start_run(process, data)
     with write_transaction() as session:
         at = now()
         instance = Instance(
-            definition_version_id=definition.id, definition_key=definition.key, status="running",
-            business_key=business_key, data=data, state="", completed_steps=[], started_at=at,
-            started_by=actor.username, updated_at=at)
+            definition_version_id=definition.id, definition=definition, definition_key=definition.key,
+            status="running", business_key=business_key, data=data, state="", completed_steps=[],
+            started_at=at, started_by=actor.username, updated_at=at)
         session.add(instance)
-        session.flush()
         audit(session, instance, "instance_started", at, actor.username, None,
               {"data": data, "version": definition.version, "business_key": business_key})
-        run = start_run(process, data)
         save_run(session, instance, process, run, actor=actor.username, at=at)
     return instance
 
@@ -67,6 +68,7 @@ def get_instance(instance_id: int, actor: User) -> Instance:
     if not permissions.may_see_instance(actor, instance) and \
             not permissions.may_see_instance(actor, instance, _task_holders(actor, instance.id)):
         raise permissions.Forbidden("You may not see this instance.")
+    skip_incident_lookup(instance)
     return instance
 
 
@@ -109,7 +111,7 @@ def history(instance_id: int, actor: User) -> list[AuditEvent]:
 def lock_instance(session, instance_id: int) -> Instance:
     """The instance row, locked for this transaction (SQLite: already, by BEGIN IMMEDIATE)."""
     # OF instance: the definition is eager-loaded by an outer join, which PostgreSQL cannot lock.
-    instance = session.scalar(sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance))
+    instance = session.scalar(fresh(sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance)))
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     return instance
@@ -142,5 +144,7 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
             for row in session.scalars(sa.select(HumanTask).where(
                     HumanTask.instance_id == instance.id, HumanTask.state == "open")):
                 close_task(session, row, "cancelled", at)
+            session.execute(sa.update(Incident).where(Incident.instance_id == instance.id,
+                                                      Incident.resolved_at.is_(None)).values(resolved_at=at))
         audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)
     return instance

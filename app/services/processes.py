@@ -20,7 +20,6 @@ _CACHE_SIZE = 256
 
 @dataclass(frozen=True)
 class LoadedProcess:
-    version_id: int
     key: str
     flavour: str
     spec: Any
@@ -29,7 +28,9 @@ class LoadedProcess:
     start_form: Form | None
 
 
-_cache: "OrderedDict[int, LoadedProcess]" = OrderedDict()
+# Keyed by content, not by row id: two databases (tests, or a restored backup)
+# may give the same id to different processes.
+_cache: "OrderedDict[tuple, LoadedProcess]" = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -41,14 +42,14 @@ def meta_to_dict(tasks: dict[str, TaskMeta], start_form: Form | None) -> dict:
 
 
 def load_process(version: DefinitionVersion) -> LoadedProcess:
+    cache_key = (version.key, version.version, version.content_hash)
     with _lock:
-        hit = _cache.get(version.id)
+        hit = _cache.get(cache_key)
         if hit is not None:
-            _cache.move_to_end(version.id)
+            _cache.move_to_end(cache_key)
             return hit
     spec, subprocess_specs = serializer.load_spec(version.spec_json)
     loaded = LoadedProcess(
-        version_id=version.id,
         key=version.key,
         flavour=version.flavour,
         spec=spec,
@@ -57,7 +58,7 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         start_form=Form.from_dict(version.meta.get("start_form")),
     )
     with _lock:
-        _cache[version.id] = loaded
+        _cache[cache_key] = loaded
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return loaded

@@ -6,7 +6,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.database import write_transaction
+from app.database import fresh, write_transaction
 from app.engine.forms import validate_submission
 from app.engine.model import Form
 from app.engine.runtime import TaskNotReady
@@ -15,7 +15,8 @@ from app.models import HumanTask, Instance, TaskCandidate, User, db
 from . import permissions
 from .context import now
 from .errors import Conflict, Forbidden, InvalidData, NotFound
-from .execution import audit, close_task, restore_run, save_run
+from .audit import record as audit
+from .execution import close_task, restore_run, save_run
 from .instances import lock_instance
 from .payloads import check_payload
 from .processes import load_process
@@ -96,11 +97,11 @@ def _task_data(instance: Instance, process, task_id: str) -> dict:
 def _locked_task(session, task_id: str, actor: User) -> tuple[HumanTask, Instance]:
     """The task and its instance, locked, checked open and workable by the actor."""
     permissions.require_change_rights(actor)
-    task = session.get(HumanTask, task_id)
-    if task is None:
+    instance_id = session.scalar(sa.select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    if instance_id is None:
         raise NotFound(f"There is no task {task_id}.")
-    instance = lock_instance(session, task.instance_id)
-    session.refresh(task)
+    instance = lock_instance(session, instance_id)
+    task = session.scalar(fresh(sa.select(HumanTask).where(HumanTask.id == task_id)))
     if not permissions.may_see_task(actor, task, instance):
         raise Forbidden("This task is not yours to see.")
     if task.state != "open":

@@ -33,7 +33,7 @@ def test_a_request_from_deploy_to_completion_over_http(base_url, tokens):
         assert deployed.status_code == 201, deployed.text
         started = http.post(f"{base_url}/definitions/laptop_request/instances", headers=headers("dave"),
                             json={"data": {"model": "T14"}}, timeout=10)
-        assert started.status_code == 201 and started.headers["Content-Type"] == "application/json"
+        assert started.status_code == 201 and started.headers["Content-Type"] == "application/json", started.text
         instance = started.json()
         task_id = instance["open_tasks"][0]["id"]
 
