@@ -29,7 +29,9 @@ def _write_pending(session: Session) -> None:
     if not pending:
         return
     session.flush()   # new instances get their ids
-    session.execute(sa.insert(AuditEvent), [
+    # A Core executemany: one statement for all rows (the ORM's bulk insert
+    # would split the rows by which values are None).
+    session.connection().execute(AuditEvent.__table__.insert(), [
         {"instance_id": instance.id, "at": at, "type": type_, "actor": actor, "element": element, "data": data}
         for instance, type_, at, actor, element, data in pending])
 

@@ -158,9 +158,9 @@ def complete(task_id: str, data: Any, actor: User) -> Instance:
             run.complete_task(task.id, data, actor=actor.username)
         except TaskNotReady as exc:
             raise Conflict(f"The task cannot be completed now: {exc}") from None
-        close_task(session, task, "completed", at, actor.username)
         if task.assignee is None:
             task.assignee = actor.username
+        close_task(session, task, "completed", at, actor.username)
         audit(session, instance, "task_completed", at, actor.username, task.bpmn_id,
               {"task_id": task.id, "data": data})
         save_run(session, instance, process, run, actor=actor.username, at=at)

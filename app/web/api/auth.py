@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g, request
 
-from app.models import User
 from app.services import users
+from app.services.users import Caller
 
 
 def bearer_token() -> str | None:
@@ -21,5 +21,5 @@ def authenticate() -> None:
     g.user = users.user_for_token(bearer_token())
 
 
-def current_user() -> User:
+def current_user() -> Caller:
     return g.user
