@@ -29,7 +29,23 @@ def _fail(lines: list[str]) -> None:
     sys.exit(1)
 
 
-@click.group()
+class _BatonGroup(click.Group):
+    """Database trouble is told in one line, never as a traceback."""
+
+    def invoke(self, ctx):
+        from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
+
+        try:
+            return super().invoke(ctx)
+        except (OperationalError, ProgrammingError) as exc:
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            raise click.ClickException(
+                f"database error: {reason} (is BATON_DATABASE_URL right, and has `baton init-db` been run?)")
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"database error: {exc.__class__.__name__}: {exc}")
+
+
+@click.group(cls=_BatonGroup)
 def main() -> None:
     """Baton: BPMN processes for IT service management."""
 
@@ -157,3 +173,7 @@ def instances(status: str | None, limit: int) -> None:
         for i in rows:
             click.echo(f"{i.id:>6}  {i.definition_key:<28} {i.definition.version:>3}  {i.status:<10} "
                        f"{i.started_at:%Y-%m-%d %H:%M:%S}  {i.business_key or ''}")
+
+
+if __name__ == "__main__":
+    main()

@@ -61,6 +61,9 @@ def write_transaction():
     _local.write = True
     try:
         session.begin()
+        # The session would otherwise connect lazily, at its first statement,
+        # after the flag is gone; connecting now makes that BEGIN IMMEDIATE.
+        session.connection()
     finally:
         _local.write = False
     try:
