@@ -74,3 +74,29 @@ def test_a_database_without_schema_is_one_clear_line(tmp_path):
     done = subprocess.run([*BATON, "instances"], env=env, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert done.returncode == 1
     assert "baton init-db" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_serve_answers_over_http(baton, tmp_path):
+    import time
+
+    import requests
+
+    from tests.support.postgres import free_port
+
+    port = free_port()
+    env = dict(os.environ, BATON_DATABASE_URL=f"sqlite:///{tmp_path / 'cli.sqlite'}",
+               BATON_INSTANCE_PATH=str(tmp_path / "instance"), BATON_ACCESS_LOG="0")
+    server = subprocess.Popen([*BATON, "serve", "--port", str(port), "--no-worker"], env=env, cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline, answer = time.time() + 60, None
+        while time.time() < deadline and answer is None:
+            try:
+                answer = requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=5).json()
+            except requests.RequestException:
+                time.sleep(0.2)
+        assert answer == {"status": "ok", "database": "ok"}
+        assert requests.get(f"http://127.0.0.1:{port}/api/v1/tasks", timeout=5).status_code == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
