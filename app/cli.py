@@ -171,7 +171,7 @@ def instances(status: str | None, limit: int) -> None:
         rows = service.list_instances(_cli_actor(), status=status, limit=limit)
         click.echo(f"{'ID':>6}  {'PROCESS':<28} {'VER':>3}  {'STATUS':<10} {'STARTED':<20} BUSINESS KEY")
         for i in rows:
-            click.echo(f"{i.id:>6}  {i.definition_key:<28} {i.definition.version:>3}  {i.status:<10} "
+            click.echo(f"{i.id:>6}  {i.definition_key:<28} {i.definition_version:>3}  {i.status:<10} "
                        f"{i.started_at:%Y-%m-%d %H:%M:%S}  {i.business_key or ''}")
 
 

@@ -19,4 +19,10 @@ def settings_from_env(instance_path: Path) -> dict:
         # A task form or a deployment bigger than this is refused before it is read.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BATON_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "BATON_SCRIPT_TIMEOUT": float(os.environ.get("BATON_SCRIPT_TIMEOUT", "2")),
+        # The browser session: HttpOnly, never sent along by another site's forms, and behind
+        # HTTPS (BATON_SECURE_COOKIES=1) sent over HTTPS only.
+        "SESSION_COOKIE_NAME": "baton_session",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("BATON_SECURE_COOKIES") == "1",
     }

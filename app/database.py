@@ -5,6 +5,12 @@ load-step-save of one instance, so write use cases open their transaction
 with ``BEGIN IMMEDIATE`` (taking SQLite's write lock up front; the second
 writer waits on ``busy_timeout`` and then reads the first one's result).
 On PostgreSQL the services lock the instance row instead.
+
+Only writes run in a transaction. Reads run statement by statement in the
+driver's autocommit mode, each seeing what was committed when it started:
+what PostgreSQL's default READ COMMITTED gives inside a transaction anyway.
+That spares every request a BEGIN and a COMMIT or ROLLBACK (two round trips
+on PostgreSQL; on SQLite the statements cost more than the work).
 """
 from __future__ import annotations
 
@@ -22,16 +28,24 @@ _local = threading.local()
 
 
 def init_app(app) -> None:
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("isolation_level", "AUTOCOMMIT")
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             _configure_sqlite(db.engine)
+        sa.event.listen(db.engine, "begin", _begin)
+
+
+def _begin(conn) -> None:
+    """SQLAlchemy's transactions are no-ops in autocommit mode; a write's is real."""
+    if getattr(_local, "write", False):
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.dialect.name == "sqlite" else "BEGIN")
 
 
 def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, _record):
-        # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin.
+        # The sqlite3 module must not begin transactions of its own (see _begin).
         dbapi_connection.isolation_level = None
         cur = dbapi_connection.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
@@ -39,10 +53,6 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if getattr(_local, "write", False) else "BEGIN")
 
 
 @contextlib.contextmanager

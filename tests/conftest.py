@@ -94,10 +94,13 @@ def app_ctx(app):
 
 @pytest.fixture
 def make_user(app_ctx):
-    """A user made through the service, as ``baton user add`` does: make_user("ann", "service-desk")."""
+    """A user made through the service, as ``baton user add`` does: make_user("ann", "service-desk"),
+    make_user("ann", password="secret", display_name="Ann Smith") for one who signs in."""
     from app.services import users
 
-    def make(username: str, *groups: str, role: str | None = None):
-        user, _token = users.add_user(username, groups=list(groups), role=role)
+    def make(username: str, *groups: str, role: str | None = None, password: str | None = None,
+             display_name: str | None = None):
+        user, _token = users.add_user(username, groups=list(groups), role=role, password=password,
+                                      display_name=display_name)
         return user
     return make

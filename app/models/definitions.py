@@ -44,4 +44,4 @@ class DefinitionVersion(db.Model):
     # Baton's own view: human tasks by BPMN id, start form (engine.model).
     meta: Mapped[dict] = mapped_column(deferred=True)
 
-    deployment: Mapped[Deployment] = relationship(lazy="joined")
+    deployment: Mapped[Deployment] = relationship()

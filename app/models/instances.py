@@ -21,12 +21,17 @@ class Instance(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     definition_version_id: Mapped[int] = mapped_column(sa.ForeignKey("definition_version.id"), index=True)
+    # The definition's key and version, copied from it: an instance is shown far more
+    # often than it steps, and showing it then needs no join to definition_version.
     definition_key: Mapped[str] = mapped_column(sa.String(200))
+    definition_version: Mapped[int]
     status: Mapped[str] = mapped_column(sa.String(20))
     business_key: Mapped[str | None] = mapped_column(sa.String(200), index=True)
     data: Mapped[dict]
     # The SpiffWorkflow state of this instance only (engine.serializer.dump_state), pruned.
-    state: Mapped[str] = mapped_column(sa.Text)
+    # Deferred: only stepping needs it (services.queries.lock_instance loads it), and
+    # it is by far the biggest column.
+    state: Mapped[str] = mapped_column(sa.Text, deferred=True)
     completed_steps: Mapped[list]
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
@@ -36,7 +41,9 @@ class Instance(db.Model):
     # never both apply a step to the same state.
     lock_version: Mapped[int] = mapped_column(default=1)
 
-    definition: Mapped[DefinitionVersion] = relationship(lazy="joined")
+    # Loaded where a step needs the process (lock_instance joins it); showing an
+    # instance uses definition_key and definition_version.
+    definition: Mapped[DefinitionVersion] = relationship()
 
     __mapper_args__ = {"version_id_col": lock_version}
 
@@ -45,7 +52,7 @@ from .incidents import Incident  # noqa: E402  (the relationships below need bot
 from .tasks import HumanTask  # noqa: E402
 
 Instance.open_tasks = relationship(
-    HumanTask, viewonly=True, lazy="select", order_by=HumanTask.created_at,
+    HumanTask, viewonly=True, lazy="select", order_by=[HumanTask.created_at, HumanTask.id],
     primaryjoin=sa.and_(HumanTask.instance_id == Instance.id, HumanTask.state == "open"))
 Instance.open_incidents = relationship(
     Incident, viewonly=True, lazy="select", order_by=Incident.id,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.models import AuditEvent, Instance
 
 _PENDING = "baton.audit.pending"
+_INSERT = AuditEvent.__table__.insert()   # built once: a new statement would need a new cache key
 
 
 def record(session: Session, instance: Instance, type_: str, at: datetime, actor: str | None,
@@ -28,10 +29,10 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    session.flush()   # new instances get their ids
+    session.flush()   # the rows the events refer to go first
     # A Core executemany: one statement for all rows (the ORM's bulk insert
     # would split the rows by which values are None).
-    session.connection().execute(AuditEvent.__table__.insert(), [
+    session.connection().execute(_INSERT, [
         {"instance_id": instance.id, "at": at, "type": type_, "actor": actor, "element": element, "data": data}
         for instance, type_, at, actor, element, data in pending])
 

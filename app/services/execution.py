@@ -18,8 +18,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.engine.model import TaskMeta
 from app.engine.runtime import WorkflowRun
 from app.engine.sandbox import SandboxedScriptEngine
-from app.models import HumanTask, Incident, Instance, TaskCandidate
+from app.models import HumanTask, Incident, Instance
 
+from . import rows
 from .audit import record as audit
 from .context import setting
 from .processes import LoadedProcess
@@ -50,34 +51,45 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
              actor: str | None, at: datetime) -> None:
     """Write the run's new state and everything derived from it.
 
-    Everything is added first and flushed once at commit (no autoflush), so
-    the instance row is written once and the inserts go out in batches.
+    ``instance`` is either new (not yet in the session) or locked with its
+    open tasks loaded (``queries.lock_instance``). Its row and the task index
+    are written with Core statements (see ``rows``); the audit events go out
+    in one INSERT at commit.
     """
-    with session.no_autoflush:
-        steps = list(instance.completed_steps or [])
-        seen = set(steps)
-        for step in run.take_step_log():
-            state = step.state.lower()   # the engine reports SpiffWorkflow's names: COMPLETED, CANCELLED, ERROR
-            audit(session, instance, f"step_{state}", at, actor, step.bpmn_id,
-                  {"name": step.name, "type": step.type})
-            if state == "completed" and step.bpmn_id not in seen:
-                seen.add(step.bpmn_id)
-                steps.append(step.bpmn_id)
-        instance.completed_steps = steps
-        open_tasks = _sync_task_index(session, instance, process, run, at)
-        instance.data = run.data
-        instance.updated_at = at
-        if run.status == "completed":
-            instance.status, instance.ended_at = "completed", at
-            audit(session, instance, "instance_completed", at, actor)
-        elif run.status == "failed" and instance.status != "failed":
-            failure = run.failure
-            instance.status = "failed"
-            session.add(Incident(instance=instance, element=failure.element, message=failure.message,
-                                 line=failure.line, attempts=1, created_at=at))
-            audit(session, instance, "incident_opened", at, actor, failure.element,
-                  {"message": failure.message, "line": failure.line})
-        instance.state = run.dump()
+    new = sa.inspect(instance).transient
+    known_tasks = [] if new else instance.open_tasks
+    steps = list(instance.completed_steps or [])
+    seen = set(steps)
+    for step in run.take_step_log():
+        state = step.state.lower()   # the engine reports SpiffWorkflow's names: COMPLETED, CANCELLED, ERROR
+        audit(session, instance, f"step_{state}", at, actor, step.bpmn_id, {"name": step.name, "type": step.type})
+        if state == "completed" and step.bpmn_id not in seen:
+            seen.add(step.bpmn_id)
+            steps.append(step.bpmn_id)
+    # Everything is read from the run before dump(), which prunes its task tree.
+    status = run.status
+    failure = run.failure if status == "failed" and instance.status != "failed" else None
+    task_plan = _plan_task_index(instance, known_tasks, process, run)
+    changes: dict[str, Any] = {"completed_steps": steps, "data": run.data, "updated_at": at}
+    if status == "completed":
+        changes.update(status="completed", ended_at=at)
+    elif failure is not None:
+        changes["status"] = "failed"
+    changes["state"] = run.dump()
+    if new:
+        for key, value in changes.items():
+            setattr(instance, key, value)
+        rows.insert(session, [instance])   # the task rows below need its id
+    else:
+        rows.update(session, instance, **changes)
+    open_tasks = _write_task_index(session, instance, task_plan, at)
+    if status == "completed":
+        audit(session, instance, "instance_completed", at, actor)
+    elif failure is not None:
+        session.add(Incident(instance_id=instance.id, element=failure.element, message=failure.message,
+                             line=failure.line, attempts=1, created_at=at))
+        audit(session, instance, "incident_opened", at, actor, failure.element,
+              {"message": failure.message, "line": failure.line})
     # The caller usually shows the instance next; its open tasks are known here.
     set_committed_value(instance, "open_tasks", sorted(open_tasks, key=lambda t: (t.created_at, t.id)))
     skip_incident_lookup(instance)
@@ -90,43 +102,51 @@ def skip_incident_lookup(instance: Instance) -> None:
         set_committed_value(instance, "open_incidents", [])
 
 
-def _sync_task_index(session, instance: Instance, process: LoadedProcess, run: WorkflowRun,
-                     at: datetime) -> list[HumanTask]:
-    """Open index rows for new ready tasks, close rows whose task went away;
-    returns the instance's open tasks."""
-    # Rows closed earlier in this transaction are still 'open' in the database
-    # (nothing is flushed yet), so their state is checked on the objects.
-    rows = session.scalars(sa.select(HumanTask).where(
-        HumanTask.instance_id == instance.id, HumanTask.state == "open")) if instance.id is not None else []
-    open_rows = {t.id: t for t in rows if t.state == "open"}
+def _plan_task_index(instance: Instance, known_tasks: list[HumanTask], process: LoadedProcess,
+                     run: WorkflowRun) -> tuple[list, list, list]:
+    """What the task index needs after the run: the open rows to close, the open
+    rows that stay, and the newly ready tasks with their meta and who may work on them."""
     ready = {t.id: t for t in run.human_tasks()}
-    for task_id, row in open_rows.items():
-        if task_id not in ready:
-            close_task(session, row, "cancelled", at)
-            audit(session, instance, "task_cancelled", at, None, row.bpmn_id, {"task_id": row.id})
-    still_open = [row for task_id, row in open_rows.items() if task_id in ready]
-    for task_id, task in ready.items():
-        if task_id in open_rows:
-            continue
-        meta = process.tasks.get(task.bpmn_id) or TaskMeta(bpmn_id=task.bpmn_id, name=task.name)
-        assignee, groups, users = _resolve_rules(run, task.id, meta, instance.started_by)
-        row = HumanTask(
-            id=task.id, instance=instance, definition_key=instance.definition_key,
+    # Rows closed earlier in this transaction (the task just completed) are
+    # still among the known ones, so their state is checked on the objects.
+    open_rows = {t.id: t for t in known_tasks if t.state == "open"}
+    closing = [row for task_id, row in open_rows.items() if task_id not in ready]
+    staying = [row for task_id, row in open_rows.items() if task_id in ready]
+    opening = []
+    for task in ready.values():
+        if task.id not in open_rows:
+            meta = process.tasks.get(task.bpmn_id) or TaskMeta(bpmn_id=task.bpmn_id, name=task.name)
+            opening.append((task, meta, _resolve_rules(run, task.id, meta, instance.started_by)))
+    return closing, staying, opening
+
+
+def _write_task_index(session, instance: Instance, plan: tuple[list, list, list], at: datetime) -> list[HumanTask]:
+    """Close and open index rows as planned; returns the instance's open tasks."""
+    closing, staying, opening = plan
+    for row in closing:
+        close_task(session, row, "cancelled", at)
+        audit(session, instance, "task_cancelled", at, None, row.bpmn_id, {"task_id": row.id})
+    new_rows, candidates = [], []
+    for task, meta, (assignee, groups, users) in opening:
+        new_rows.append(HumanTask(
+            id=task.id, instance_id=instance.id, definition_key=instance.definition_key,
             bpmn_id=task.bpmn_id, name=meta.name or task.name, lane=task.lane or meta.lane,
             assignee=assignee, candidate_groups=groups, candidate_users=users, state="open",
-            created_at=at)
-        session.add(row)
-        session.add_all([TaskCandidate(task_id=row.id, group_name=g, created_at=at) for g in groups])
-        session.add_all([TaskCandidate(task_id=row.id, username=u, created_at=at) for u in users])
+            created_at=at))
+        candidates += [{"task_id": task.id, "group_name": g, "username": None, "created_at": at} for g in groups]
+        candidates += [{"task_id": task.id, "group_name": None, "username": u, "created_at": at} for u in users]
         audit(session, instance, "task_opened", at, None, task.bpmn_id,
-              {"task_id": row.id, "assignee": assignee, "candidate_groups": groups, "candidate_users": users})
-        still_open.append(row)
-    return still_open
+              {"task_id": task.id, "assignee": assignee, "candidate_groups": groups, "candidate_users": users})
+    rows.insert(session, new_rows)
+    rows.insert_candidates(session, candidates)
+    return staying + new_rows
 
 
 def close_task(session, row: HumanTask, state: str, at: datetime, by: str | None = None) -> None:
-    row.state, row.completed_at, row.completed_by = state, at, by
-    session.execute(sa.delete(TaskCandidate).where(TaskCandidate.task_id == row.id))
+    """Close an open task: ``completed`` by someone (who becomes its assignee if
+    it had none), or ``cancelled``. Its candidates go: they exist only while it is open."""
+    rows.update(session, row, state=state, completed_at=at, completed_by=by, assignee=row.assignee or by)
+    rows.delete_candidates(session, row.id)
 
 
 def _resolve_rules(run: WorkflowRun, task_id: str, meta: TaskMeta, starter: str):

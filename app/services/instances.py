@@ -4,12 +4,13 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 
-from app.database import fresh, write_transaction
+from app.database import write_transaction
 from app.engine.forms import validate_submission
 from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, TaskCandidate, User, db
 
-from . import permissions
+from . import permissions, queries
 from .context import now
 from .errors import Conflict, InvalidData, NotFound
 from .audit import record as audit
@@ -40,9 +41,8 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
         at = now()
         instance = Instance(
             definition_version_id=definition.id, definition=definition, definition_key=definition.key,
-            status="running", business_key=business_key, data=data, state="", completed_steps=[],
-            started_at=at, started_by=actor.username, updated_at=at)
-        session.add(instance)
+            definition_version=definition.version, status="running", business_key=business_key, data=data,
+            completed_steps=[], started_at=at, started_by=actor.username, updated_at=at)
         audit(session, instance, "instance_started", at, actor.username, None,
               {"data": data, "version": definition.version, "business_key": business_key})
         save_run(session, instance, process, run, actor=actor.username, at=at)
@@ -50,10 +50,7 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
 
 
 def _definition(key: str, version: int | None) -> DefinitionVersion:
-    query = sa.select(DefinitionVersion).where(DefinitionVersion.key == key)
-    if version is not None:
-        query = query.where(DefinitionVersion.version == version)
-    found = db.session.scalar(query.order_by(DefinitionVersion.version.desc()).limit(1))
+    found = queries.definition(db.session(), key, version)
     if found is None:
         what = f"version {version} of process '{key}'" if version is not None else f"process '{key}'"
         raise NotFound(f"There is no {what}.")
@@ -61,7 +58,7 @@ def _definition(key: str, version: int | None) -> DefinitionVersion:
 
 
 def get_instance(instance_id: int, actor: User) -> Instance:
-    instance = db.session.get(Instance, instance_id)
+    instance = queries.instance(db.session(), instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     # The task-holder lookup is a query; most readers (starter, admin, auditor) need no such lookup.
@@ -108,15 +105,6 @@ def history(instance_id: int, actor: User) -> list[AuditEvent]:
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id)))
 
 
-def lock_instance(session, instance_id: int) -> Instance:
-    """The instance row, locked for this transaction (SQLite: already, by BEGIN IMMEDIATE)."""
-    # OF instance: the definition is eager-loaded by an outer join, which PostgreSQL cannot lock.
-    instance = session.scalar(fresh(sa.select(Instance).where(Instance.id == instance_id).with_for_update(of=Instance)))
-    if instance is None:
-        raise NotFound(f"There is no instance {instance_id}.")
-    return instance
-
-
 _TRANSITIONS = {
     "suspend": ({"running", "failed"}, "suspended", "instance_suspended"),
     "resume": ({"suspended"}, None, "instance_resumed"),
@@ -129,7 +117,7 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
     allowed_from, target, event = _TRANSITIONS[action]
     permissions.require_change_rights(actor)
     with write_transaction() as session:
-        instance = lock_instance(session, instance_id)
+        instance = queries.lock_instance(session, instance_id)
         if not (permissions.is_admin(actor) or instance.started_by == actor.username):
             raise permissions.Forbidden(f"Only admins and the person who started it may {action} an instance.")
         if instance.status not in allowed_from:
@@ -141,9 +129,9 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
         instance.updated_at = at
         if action == "terminate":
             instance.ended_at = at
-            for row in session.scalars(sa.select(HumanTask).where(
-                    HumanTask.instance_id == instance.id, HumanTask.state == "open")):
+            for row in instance.open_tasks:
                 close_task(session, row, "cancelled", at)
+            set_committed_value(instance, "open_tasks", [])
             session.execute(sa.update(Incident).where(Incident.instance_id == instance.id,
                                                       Incident.resolved_at.is_(None)).values(resolved_at=at))
         audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)

@@ -6,18 +6,17 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.database import fresh, write_transaction
+from app.database import write_transaction
 from app.engine.forms import validate_submission
 from app.engine.model import Form
 from app.engine.runtime import TaskNotReady
 from app.models import HumanTask, Instance, TaskCandidate, User, db
 
-from . import permissions
+from . import permissions, queries
 from .context import now
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .audit import record as audit
 from .execution import close_task, restore_run, save_run
-from .instances import lock_instance
 from .payloads import check_payload
 from .processes import load_process
 
@@ -62,19 +61,18 @@ def list_tasks(actor: User, *, scope: str = "all", instance_id: int | None = Non
     return list(db.session.scalars(query.limit(min(max(limit, 1), MAX_LIST)).offset(max(offset, 0))))
 
 
-def _visible_task(task_id: str, actor: User) -> HumanTask:
+def _visible_task(task_id: str, actor: User) -> tuple[HumanTask, Instance]:
     task = db.session.get(HumanTask, task_id)
     if task is None:
         raise NotFound(f"There is no task {task_id}.")
-    instance = db.session.get(Instance, task.instance_id)
+    instance = queries.instance_with_state(db.session(), task.instance_id)
     if not permissions.may_see_task(actor, task, instance):
         raise Forbidden("This task is not yours to see.")
-    return task
+    return task, instance
 
 
 def get_task(task_id: str, actor: User) -> TaskDetail:
-    task = _visible_task(task_id, actor)
-    instance = db.session.get(Instance, task.instance_id)
+    task, instance = _visible_task(task_id, actor)
     process = load_process(instance.definition)
     meta = process.tasks.get(task.bpmn_id)
     if task.state == "open" and instance.status in ("running", "suspended", "failed"):
@@ -97,11 +95,12 @@ def _task_data(instance: Instance, process, task_id: str) -> dict:
 def _locked_task(session, task_id: str, actor: User) -> tuple[HumanTask, Instance]:
     """The task and its instance, locked, checked open and workable by the actor."""
     permissions.require_change_rights(actor)
-    instance_id = session.scalar(sa.select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    if instance_id is None:
-        raise NotFound(f"There is no task {task_id}.")
-    instance = lock_instance(session, instance_id)
-    task = session.scalar(fresh(sa.select(HumanTask).where(HumanTask.id == task_id)))
+    instance = queries.lock_instance(session, task_id=task_id)
+    # An open task is among the instance's open tasks, which the lock read anyway;
+    # only a closed one (a refusal) needs a query of its own.
+    task = next((t for t in instance.open_tasks if t.id == task_id), None)
+    if task is None:
+        task = queries.task(session, task_id)
     if not permissions.may_see_task(actor, task, instance):
         raise Forbidden("This task is not yours to see.")
     if task.state != "open":
@@ -158,8 +157,6 @@ def complete(task_id: str, data: Any, actor: User) -> Instance:
             run.complete_task(task.id, data, actor=actor.username)
         except TaskNotReady as exc:
             raise Conflict(f"The task cannot be completed now: {exc}") from None
-        if task.assignee is None:
-            task.assignee = actor.username
         close_task(session, task, "completed", at, actor.username)
         audit(session, instance, "task_completed", at, actor.username, task.bpmn_id,
               {"task_id": task.id, "data": data})

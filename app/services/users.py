@@ -96,12 +96,17 @@ class Caller:
     group_names: tuple[str, ...]
 
 
+# Every API request runs this, so it is built once, of tables rather than ORM
+# attributes, and run on the session's connection: a Core statement skips the
+# ORM's execution layer, which costs more than the query itself.
+_u, _t, _g = User.__table__.c, ApiToken.__table__.c, Group.__table__.c
 _TOKEN_LOOKUP = (
-    sa.select(User.id, User.username, User.role, User.display_name, User.active,
-              ApiToken.revoked, ApiToken.expires_at, Group.name)
-    .join(ApiToken, ApiToken.user_id == User.id)
-    .outerjoin(user_groups, user_groups.c.user_id == User.id)
-    .outerjoin(Group, Group.id == user_groups.c.group_id)
+    sa.select(_u.id, _u.username, _u.role, _u.display_name, _u.active, _t.revoked, _t.expires_at, _g.name)
+    .select_from(User.__table__)
+    .join(ApiToken.__table__, _t.user_id == _u.id)
+    .outerjoin(user_groups, user_groups.c.user_id == _u.id)
+    .outerjoin(Group.__table__, _g.id == user_groups.c.group_id)
+    .where(_t.token_hash == sa.bindparam("token_hash"))
 )
 
 
@@ -109,9 +114,8 @@ def user_for_token(token: str | None) -> Caller:
     """The active user a bearer token belongs to, or Unauthorized."""
     if not token:
         raise Unauthorized("An API token is required: send 'Authorization: Bearer TOKEN'.")
-    # Every API request comes through here: one plain query (no ORM objects)
-    # for the token, its user and the user's groups.
-    rows = db.session.execute(_TOKEN_LOOKUP.where(ApiToken.token_hash == _hash_token(token))).all()
+    # One query for the token, its user and the user's groups.
+    rows = db.session.connection().execute(_TOKEN_LOOKUP, {"token_hash": _hash_token(token)}).all()
     if not rows or rows[0].revoked or not rows[0].active:
         raise Unauthorized("The API token is not valid.")
     first = rows[0]
@@ -121,13 +125,42 @@ def user_for_token(token: str | None) -> Caller:
                   group_names=tuple(sorted(r.name for r in rows if r.name is not None)))
 
 
+# Checked against when the user does not exist, so a wrong name takes as long
+# as a wrong password and response times do not reveal which names exist.
+_DUMMY_HASH = generate_password_hash("no such user")
+
+
 def user_for_password(username: str, password: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.password_hash \
-            or not check_password_hash(user.password_hash, password or ""):
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    matches = check_password_hash(stored, password or "")
+    if user is None or not user.active or not user.password_hash or not matches:
         raise Unauthorized("Wrong user name or password.")
     return user
 
 
 def get_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+# Every page request of a signed-in person runs this, so it is built like the
+# token lookup above: one Core statement for the user and their groups.
+_USER_LOOKUP = (
+    sa.select(_u.id, _u.username, _u.role, _u.display_name, _u.active, _g.name)
+    .select_from(User.__table__)
+    .outerjoin(user_groups, user_groups.c.user_id == _u.id)
+    .outerjoin(Group.__table__, _g.id == user_groups.c.group_id)
+    .where(_u.id == sa.bindparam("user_id"))
+)
+
+
+def caller_for_user_id(user_id: int | None) -> Caller | None:
+    """The active user behind a browser session, or None when they are gone or inactive."""
+    if not isinstance(user_id, int):
+        return None
+    rows = db.session.connection().execute(_USER_LOOKUP, {"user_id": user_id}).all()
+    if not rows or not rows[0].active:
+        return None
+    first = rows[0]
+    return Caller(id=first.id, username=first.username, role=first.role, display_name=first.display_name,
+                  group_names=tuple(sorted(r.name for r in rows if r.name is not None)))

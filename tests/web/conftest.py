@@ -107,3 +107,12 @@ def counts(app):
             db.session.remove()
             return result
     return snapshot
+
+
+@pytest.fixture
+def widget_case(app) -> dict:
+    """The widget check (tests/support/widgets.py) started by Dave, waiting for the
+    agents: {"instance_id", "task_id"}. Its people sign in with widgets.PASSWORD."""
+    from tests.support.widgets import start_widget_check
+
+    return start_widget_check(app)

@@ -90,6 +90,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('definition_version_id', sa.Integer(), nullable=False),
     sa.Column('definition_key', sa.String(length=200), nullable=False),
+    sa.Column('definition_version', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('business_key', sa.String(length=200), nullable=True),
     sa.Column('data', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),

@@ -31,6 +31,11 @@ class ApiBlueprint(flask_smorest.Blueprint):
         if not public:
             self.before_request(authenticate)
 
+    def arguments(self, schema, *args, **kwargs):
+        # Given a schema class, webargs builds an instance on every request,
+        # which costs more than parsing a small body with it; one is enough.
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def errors(self, *codes: int):
         """Document the error responses a view may give (all in the API's error shape)."""
         def decorator(func):

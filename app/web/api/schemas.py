@@ -138,6 +138,9 @@ class IncidentSchema(Schema):
 
 
 class InstanceSummarySchema(Schema):
+    """Dumps a ``models.Instance``; ``definition`` comes from the columns the
+    instance copies from its definition, so showing it loads no definition."""
+
     id = fields.Integer()
     definition = fields.Nested(DefinitionRefSchema)
     status = fields.String(metadata={"enum": list(STATUSES)})
@@ -146,6 +149,11 @@ class InstanceSummarySchema(Schema):
     ended_at = fields.DateTime(allow_none=True)
     started_by = fields.String()
     updated_at = fields.DateTime()
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "definition":
+            return {"key": obj.definition_key, "version": obj.definition_version}
+        return super().get_attribute(obj, attr, default)
 
 
 class InstanceSchema(InstanceSummarySchema):
