@@ -44,8 +44,10 @@ class TaskCandidate(db.Model):
 
     __tablename__ = "task_candidate"
     __table_args__ = (
-        sa.Index("ix_task_candidate_group", "group_name", "created_at"),
-        sa.Index("ix_task_candidate_user", "username", "created_at"),
+        # In inbox order, so each group's oldest claimable tasks are read straight
+        # off the index (tasks.list_tasks, scope "candidate").
+        sa.Index("ix_task_candidate_group", "group_name", "created_at", "task_id"),
+        sa.Index("ix_task_candidate_user", "username", "created_at", "task_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -43,9 +43,16 @@ class JsonClient:
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
     def call(self, method: str, path: str, body=None) -> tuple[int, object]:
-        self.conn.request(method, "/api/v1" + path, body=None if body is None else json.dumps(body),
-                          headers=self.headers)
-        response = self.conn.getresponse()
+        payload = None if body is None else json.dumps(body)
+        try:
+            self.conn.request(method, "/api/v1" + path, body=payload, headers=self.headers)
+            response = self.conn.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The server closes idle keep-alive connections (e.g. while the
+            # inbox benchmark fills the database): connect again, once.
+            self.conn.close()
+            self.conn.request(method, "/api/v1" + path, body=payload, headers=self.headers)
+            response = self.conn.getresponse()
         return response.status, json.loads(response.read() or b"null")
 
 

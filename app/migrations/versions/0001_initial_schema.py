@@ -172,9 +172,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_candidate'))
     )
     with op.batch_alter_table('task_candidate', schema=None) as batch_op:
-        batch_op.create_index('ix_task_candidate_group', ['group_name', 'created_at'], unique=False)
+        batch_op.create_index('ix_task_candidate_group', ['group_name', 'created_at', 'task_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_task_candidate_task_id'), ['task_id'], unique=False)
-        batch_op.create_index('ix_task_candidate_user', ['username', 'created_at'], unique=False)
+        batch_op.create_index('ix_task_candidate_user', ['username', 'created_at', 'task_id'], unique=False)
 
     # ### end Alembic commands ###
 
