@@ -8,7 +8,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import write_transaction
 from app.engine.forms import validate_submission
-from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, TaskCandidate, User, db
+from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, User, db
 
 from . import permissions, queries
 from .context import now
@@ -61,26 +61,23 @@ def get_instance(instance_id: int, actor: User) -> Instance:
     instance = queries.instance(db.session(), instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
-    # The task-holder lookup is a query; most readers (starter, admin, auditor) need no such lookup.
-    if not permissions.may_see_instance(actor, instance) and \
-            not permissions.may_see_instance(actor, instance, _task_holders(actor, instance.id)):
+    # The task lookup is a query; most readers (starter, admin, auditor) need none.
+    if not (permissions.may_see_instance(actor, instance) or _holds_a_task(actor, instance.id)):
         raise permissions.Forbidden("You may not see this instance.")
     skip_incident_lookup(instance)
     return instance
 
 
-def _task_holders(actor: User, instance_id: int) -> set[str]:
-    """The actor's name if they hold or may claim any task of the instance."""
+def _holds_a_task(actor: User, instance_id: int) -> bool:
+    """Does the actor hold, may claim, or did they complete any task of the instance?"""
     visible = _visible_task_filter(actor)
-    hit = db.session.scalar(sa.select(HumanTask.id).where(HumanTask.instance_id == instance_id, visible).limit(1))
-    return {actor.username} if hit else set()
+    return db.session.scalar(
+        sa.select(HumanTask.id).where(HumanTask.instance_id == instance_id, visible).limit(1)) is not None
 
 
 def _visible_task_filter(actor: User):
-    candidate = sa.select(TaskCandidate.task_id).where(sa.or_(
-        TaskCandidate.username == actor.username, TaskCandidate.group_name.in_(actor.group_names)))
     return sa.or_(HumanTask.assignee == actor.username, HumanTask.completed_by == actor.username,
-                  HumanTask.id.in_(candidate))
+                  HumanTask.id.in_(queries.claimable_task_ids(actor)))
 
 
 def list_instances(actor: User, *, definition: str | None = None, status: str | None = None,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, joinedload, undefer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import fresh
-from app.models import DefinitionVersion, HumanTask, Instance
+from app.models import DefinitionVersion, HumanTask, Instance, TaskCandidate
 
 from .errors import NotFound
 
@@ -88,3 +88,9 @@ def definition(session: Session, key: str, version: int | None) -> DefinitionVer
     if version is None:
         return session.execute(_LATEST_DEFINITION, {"key": key}).scalar()
     return session.execute(_DEFINITION_VERSION, {"key": key, "version": version}).scalar()
+
+
+def claimable_task_ids(actor):
+    """The ids of open tasks the actor is a candidate for (by name or group)."""
+    return sa.select(TaskCandidate.task_id).where(sa.or_(
+        TaskCandidate.username == actor.username, TaskCandidate.group_name.in_(actor.group_names)))

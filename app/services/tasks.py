@@ -48,9 +48,7 @@ def list_tasks(actor: User, *, scope: str = "all", instance_id: int | None = Non
         query = query.where(HumanTask.instance_id == instance_id)
     mine = HumanTask.assignee == actor.username
     if state == "open":
-        may_claim = HumanTask.id.in_(sa.select(TaskCandidate.task_id).where(sa.or_(
-            TaskCandidate.username == actor.username, TaskCandidate.group_name.in_(actor.group_names))))
-        candidate = sa.and_(HumanTask.assignee.is_(None), may_claim)
+        candidate = sa.and_(HumanTask.assignee.is_(None), HumanTask.id.in_(queries.claimable_task_ids(actor)))
     else:
         mine = sa.or_(mine, HumanTask.completed_by == actor.username)
         candidate = sa.false()
