@@ -19,6 +19,9 @@ def settings_from_env(instance_path: Path) -> dict:
         # A task form or a deployment bigger than this is refused before it is read.
         "MAX_CONTENT_LENGTH": int(os.environ.get("BATON_MAX_UPLOAD_BYTES", 16 * 1024 * 1024)),
         "BATON_SCRIPT_TIMEOUT": float(os.environ.get("BATON_SCRIPT_TIMEOUT", "2")),
+        # How long a recognised API token is trusted without asking the database again
+        # (a revocation by another process takes effect within this time).
+        "BATON_TOKEN_CACHE_SECONDS": float(os.environ.get("BATON_TOKEN_CACHE_SECONDS", "10")),
         # The browser session: HttpOnly, never sent along by another site's forms, and behind
         # HTTPS (BATON_SECURE_COOKIES=1) sent over HTTPS only.
         "SESSION_COOKIE_NAME": "baton_session",

@@ -12,3 +12,11 @@ def now() -> datetime:
 
 def setting(name: str, default=None):
     return current_app.config.get(name, default)
+
+
+def extension(name: str, create):
+    """A per-app object the services keep between requests (made on first use)."""
+    found = current_app.extensions.get(name)
+    if found is None:
+        found = current_app.extensions.setdefault(name, create())
+    return found

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,7 +13,8 @@ from app.database import write_transaction
 from app.models import ApiToken, Group, User, db, user_groups
 from app.models.users import ROLES
 
-from .context import now
+from .context import extension, now, setting
+from .recent_tokens import RecentTokens
 from .errors import InvalidData, Unauthorized
 
 TOKEN_PREFIX = "bt_"
@@ -56,6 +58,7 @@ def add_user(username: str, *, groups: list[str] | None = None, role: str | None
         if groups is not None:
             user.groups = [_group(session, g.strip()) for g in dict.fromkeys(groups)]
         token = _new_token(session, user)
+    forget_tokens()
     return user, token
 
 
@@ -114,15 +117,37 @@ def user_for_token(token: str | None) -> Caller:
     """The active user a bearer token belongs to, or Unauthorized."""
     if not token:
         raise Unauthorized("An API token is required: send 'Authorization: Bearer TOKEN'.")
+    token_hash = _hash_token(token)
+    at = now()
+    known = _known_tokens().get(token_hash, at)
+    if known is None:
+        known = _look_up_token(token_hash)
+        _known_tokens().put(token_hash, known, at)
+    caller, expires_at = known
+    if expires_at is not None and expires_at <= at:
+        raise Unauthorized("The API token has expired.")
+    return caller
+
+
+def _look_up_token(token_hash: str) -> tuple[Caller, datetime | None]:
     # One query for the token, its user and the user's groups.
-    rows = db.session.connection().execute(_TOKEN_LOOKUP, {"token_hash": _hash_token(token)}).all()
+    rows = db.session.connection().execute(_TOKEN_LOOKUP, {"token_hash": token_hash}).all()
     if not rows or rows[0].revoked or not rows[0].active:
         raise Unauthorized("The API token is not valid.")
     first = rows[0]
-    if first.expires_at is not None and first.expires_at <= now():
-        raise Unauthorized("The API token has expired.")
-    return Caller(id=first.id, username=first.username, role=first.role, display_name=first.display_name,
-                  group_names=tuple(sorted(r.name for r in rows if r.name is not None)))
+    caller = Caller(id=first.id, username=first.username, role=first.role, display_name=first.display_name,
+                    group_names=tuple(sorted(r.name for r in rows if r.name is not None)))
+    return caller, first.expires_at
+
+
+def _known_tokens() -> RecentTokens:
+    return extension("baton.recent_tokens", lambda: RecentTokens(setting("BATON_TOKEN_CACHE_SECONDS", 10)))
+
+
+def forget_tokens() -> None:
+    """After changing users, groups or tokens: this process sees it at once
+    (other processes within BATON_TOKEN_CACHE_SECONDS)."""
+    _known_tokens().clear()
 
 
 # Checked against when the user does not exist, so a wrong name takes as long

@@ -62,12 +62,18 @@ def _check_csrf() -> None:
 
 
 def _add_security_headers(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+    # One pass over the headers a view set itself (it may loosen one, e.g. a
+    # download's Content-Security-Policy), rather than a lookup per header:
+    # every response goes through here.
+    present = {name.lower() for name, _ in response.headers}
+    wanted = dict(SECURITY_HEADERS)
     if current_app.config.get("SESSION_COOKIE_SECURE"):
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        wanted["Strict-Transport-Security"] = "max-age=31536000"
     # Pages show people's cases: a shared computer's back button or cache must
     # not show them after sign-out. Static files keep their own caching.
     if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted["Cache-Control"] = "no-store"
+    for name, value in wanted.items():
+        if name.lower() not in present:
+            response.headers.add(name, value)
     return response

@@ -37,8 +37,9 @@ def test_calls_without_a_valid_token_are_refused(api, headers):
 
 
 def test_an_expired_token_is_refused(app, api, clock):
+    _set_tokens(app, "alice", expires_at=clock.now() + timedelta(seconds=1))
     assert api.get("/tasks", as_="alice").status_code == 200
-    _set_tokens(app, "alice", expires_at=clock.now() - timedelta(seconds=1))
+    clock.advance(seconds=1)
     _assert_401(api.get("/tasks", as_="alice"), "expired")
     assert api.get("/tasks", as_="bob").status_code == 200
 
@@ -55,6 +56,25 @@ def test_a_revoked_token_and_an_inactive_user_are_refused(app, api):
         db.session.execute(sa.update(User).where(User.username == "bob").values(active=False))
         db.session.commit()
     _assert_401(api.get("/tasks", as_="bob"))
+
+
+def test_a_token_revoked_elsewhere_stops_working_within_the_cache_time(app, api, clock):
+    # Another process (here: a direct database change) revokes a token this
+    # process has just recognised: it is trusted for at most the cache time.
+    assert api.get("/tasks", as_="alice").status_code == 200
+    _set_tokens(app, "alice", revoked=True)
+    clock.advance(timedelta(seconds=app.config["BATON_TOKEN_CACHE_SECONDS"]))
+    _assert_401(api.get("/tasks", as_="alice"))
+
+
+def test_changes_made_in_this_process_count_at_once(app, api):
+    from app.services import users
+
+    assert api.post("/deployments", as_="alice", data={}).status_code == 403
+    with app.app_context():
+        users.add_user("alice", role="owner")
+    # Now an owner: past the permission check, refused only for sending no files.
+    assert api.post("/deployments", as_="alice", data={}).status_code == 422
 
 
 def test_the_scheme_is_case_insensitive(api, tokens):
