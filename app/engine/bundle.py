@@ -15,12 +15,13 @@ import re
 from dataclasses import dataclass
 
 from SpiffWorkflow.bpmn.specs.defaults import StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from lxml import etree
 
-from app.engine import xml
+from app.engine import task_timing, xml
 from app.engine.forms import check_form_schema, form_from_camunda_fields
 from app.engine.model import Form, ProcessModel, TaskMeta
 from app.engine.parser import BatonCamundaParser, BatonSpiffParser, problem_from_exception
@@ -193,12 +194,15 @@ class _BundleReader:
         model = ProcessModel(
             key=pid, name=_label(element) or pid, description=xml.documentation(element),
             flavour=self.flavour, spec=spec, subprocess_specs=subprocess_specs,
+            category=" ".join((_properties(element).get("category") or "").split()),
         )
         for sub in [spec, *subprocess_specs.values()]:
             for task_spec in sub.task_specs.values():
                 if isinstance(task_spec, HUMAN_TASKS) and task_spec.bpmn_id not in model.tasks:
                     model.tasks[task_spec.bpmn_id] = self._task_meta(sub.file, task_spec)
         starts = [t for t in spec.task_specs.values() if isinstance(t, StartEvent)]
+        # Message and timer starts are started by their event, not by a person.
+        model.startable = any(isinstance(t.event_definition, NoneEventDefinition) for t in starts)
         model.start_form = next((f for f in (self._form_of(file, t) for t in starts) if f), None)
         return model
 
@@ -209,6 +213,11 @@ class _BundleReader:
         element = self.ids.get((file, task_spec.bpmn_id), etree.Element("missing"))
         extensions = getattr(task_spec, "extensions", None) or {}
         assignee = (element.get(f"{{{xml.CAMUNDA_NS}}}assignee") or "").strip()
+        props = _properties(element)
+        due = (element.get(f"{{{xml.CAMUNDA_NS}}}dueDate") or props.get("dueDate") or "").strip() or None
+        urgency = (element.get(f"{{{xml.CAMUNDA_NS}}}priority") or props.get("priority") or "").strip() or None
+        for message in task_timing.check(due, urgency):
+            self.problems.append(xml.problem_at(file, element, message))
         return TaskMeta(
             bpmn_id=task_spec.bpmn_id,
             name=_label(element) or task_spec.bpmn_id,
@@ -218,6 +227,7 @@ class _BundleReader:
             assignee=assignee or None,
             candidate_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateGroups")),
             candidate_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateUsers")),
+            due_date=due, priority=urgency,
             form=self._form_of(file, task_spec),
         )
 
@@ -249,8 +259,7 @@ class _BundleReader:
                     self.element_forms[(file, element.get("id"))] = form
 
     def _form_named_by(self, file: str, element, checked: set[str]) -> Form | None:
-        props = {p.get("name"): p.get("value") for p in element.iterfind(
-            "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", xml.NSMAP)}
+        props = _properties(element)
         schema_ref = props.get("formJsonSchemaFilename")
         ui_ref = props.get("formUiSchemaFilename")
         form_key = element.get(f"{{{xml.CAMUNDA_NS}}}formKey")
@@ -287,6 +296,15 @@ class _BundleReader:
         why = "is not in the bundle" if not named else f"is ambiguous ({', '.join(sorted(named))})"
         self.problems.append(xml.problem_at(file, element, f"form '{ref}' {why}"))
         return None
+
+
+def _properties(element) -> dict[str, str]:
+    """An element's extension properties, spiff's or Camunda's (name -> value)."""
+    found = element.iterfind(
+        "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", xml.NSMAP)
+    camunda = element.iterfind(
+        f"{{{xml.BPMN_NS}}}extensionElements/{{{xml.CAMUNDA_NS}}}properties/{{{xml.CAMUNDA_NS}}}property")
+    return {p.get("name"): p.get("value") or "" for p in [*found, *camunda] if p.get("name")}
 
 
 def _label(element) -> str:

@@ -42,6 +42,8 @@ class TaskMeta:
     assignee: str | None = None        # an expression as written (Python, or Camunda ``${...}``)
     candidate_groups: list[str] = field(default_factory=list)   # literal names or expressions
     candidate_users: list[str] = field(default_factory=list)
+    due_date: str | None = None        # as written: a duration, a date, or ``${...}`` (engine.task_timing)
+    priority: str | None = None        # as written: 0-100, or ``${...}``
     form: Form | None = None
 
     def to_dict(self) -> dict:
@@ -68,3 +70,5 @@ class ProcessModel:
     subprocess_specs: dict[str, Any]   # called processes, by id
     tasks: dict[str, TaskMeta] = field(default_factory=dict)   # human tasks by BPMN id
     start_form: Form | None = None
+    category: str = ""                 # where the catalogue lists it (a "category" property)
+    startable: bool = True             # has a plain start event, so people can start it

@@ -28,6 +28,10 @@ class DefinitionVersion(db.Model):
     version: Mapped[int]
     name: Mapped[str] = mapped_column(sa.String(300))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    # Where the catalogue lists it, and whether people start it at all (a process
+    # that starts on a message or timer does not appear there).
+    category: Mapped[str] = mapped_column(sa.String(100), default="")
+    startable: Mapped[bool] = mapped_column(default=True)
     content_hash: Mapped[str] = mapped_column(sa.String(64))
     flavour: Mapped[str] = mapped_column(sa.String(20))
     deployment_id: Mapped[int] = mapped_column(sa.ForeignKey("deployment.id"))

@@ -27,7 +27,7 @@ class HumanTask(db.Model):
     candidate_groups: Mapped[list]
     candidate_users: Mapped[list]
     state: Mapped[str] = mapped_column(sa.String(20), default="open")   # open | completed | cancelled
-    priority: Mapped[int] = mapped_column(default=0)
+    priority: Mapped[int] = mapped_column(default=50)   # 0-100, higher is more urgent (Camunda's default)
     due_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]

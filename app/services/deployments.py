@@ -78,6 +78,7 @@ def deploy(files: dict[str, bytes], actor: User, *, dry_run: bool = False, sourc
                 result.deployment_id = deployment.id
             session.add(DefinitionVersion(
                 key=model.key, version=deployed.version, name=model.name, description=model.description,
+                category=model.category, startable=model.startable,
                 content_hash=bundle.content_hash, flavour=model.flavour, deployment=deployment,
                 deployed_at=deployment.deployed_at, deployed_by=actor.username, files=texts,
                 bpmn_file=_file_of(model.key, texts), spec_json=serializer.dump_spec(model),

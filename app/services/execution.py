@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import set_committed_value
 
+from app.engine import task_timing
 from app.engine.model import TaskMeta
 from app.engine.runtime import WorkflowRun
 from app.engine.sandbox import SandboxedScriptEngine
@@ -69,7 +70,7 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     # Everything is read from the run before dump(), which prunes its task tree.
     status = run.status
     failure = run.failure if status == "failed" and instance.status != "failed" else None
-    task_plan = _plan_task_index(instance, known_tasks, process, run)
+    task_plan = _plan_task_index(instance, known_tasks, process, run, at)
     changes: dict[str, Any] = {"completed_steps": steps, "data": run.data, "updated_at": at}
     if status == "completed":
         changes.update(status="completed", ended_at=at)
@@ -103,7 +104,7 @@ def skip_incident_lookup(instance: Instance) -> None:
 
 
 def _plan_task_index(instance: Instance, known_tasks: list[HumanTask], process: LoadedProcess,
-                     run: WorkflowRun) -> tuple[list, list, list]:
+                     run: WorkflowRun, at: datetime) -> tuple[list, list, list]:
     """What the task index needs after the run: the open rows to close, the open
     rows that stay, and the newly ready tasks with their meta and who may work on them."""
     ready = {t.id: t for t in run.human_tasks()}
@@ -116,7 +117,8 @@ def _plan_task_index(instance: Instance, known_tasks: list[HumanTask], process: 
     for task in ready.values():
         if task.id not in open_rows:
             meta = process.tasks.get(task.bpmn_id) or TaskMeta(bpmn_id=task.bpmn_id, name=task.name)
-            opening.append((task, meta, _resolve_rules(run, task.id, meta, instance.started_by)))
+            opening.append((task, meta, _resolve_rules(run, task.id, meta, instance.started_by),
+                            _resolve_timing(run, task.id, meta, at)))
     return closing, staying, opening
 
 
@@ -127,12 +129,12 @@ def _write_task_index(session, instance: Instance, plan: tuple[list, list, list]
         close_task(session, row, "cancelled", at)
         audit(session, instance, "task_cancelled", at, None, row.bpmn_id, {"task_id": row.id})
     new_rows, candidates = [], []
-    for task, meta, (assignee, groups, users) in opening:
+    for task, meta, (assignee, groups, users), (due, urgency) in opening:
         new_rows.append(HumanTask(
             id=task.id, instance_id=instance.id, definition_key=instance.definition_key,
             bpmn_id=task.bpmn_id, name=meta.name or task.name, lane=task.lane or meta.lane,
             assignee=assignee, candidate_groups=groups, candidate_users=users, state="open",
-            created_at=at))
+            priority=urgency, due_at=due, created_at=at))
         candidates += [{"task_id": task.id, "group_name": g, "username": None, "created_at": at} for g in groups]
         candidates += [{"task_id": task.id, "group_name": None, "username": u, "created_at": at} for u in users]
         audit(session, instance, "task_opened", at, None, task.bpmn_id,
@@ -165,6 +167,27 @@ def _resolve_rules(run: WorkflowRun, task_id: str, meta: TaskMeta, starter: str)
         elif not assignee:
             users = [starter]
     return assignee, groups, users
+
+
+def _resolve_timing(run: WorkflowRun, task_id: str, meta: TaskMeta, at: datetime) -> tuple[datetime | None, int]:
+    """The task's due moment and priority; a rule whose value makes no sense
+    leaves the task without a due date, or at the default priority."""
+    due, urgency = None, task_timing.DEFAULT_PRIORITY
+    if meta.due_date:
+        try:
+            due = task_timing.due_at(_value(run, task_id, meta.due_date), at)
+        except Exception:  # noqa: BLE001 — a bad expression or value: no due date
+            due = None
+    if meta.priority:
+        try:
+            urgency = task_timing.priority(_value(run, task_id, meta.priority))
+        except Exception:  # noqa: BLE001
+            urgency = task_timing.DEFAULT_PRIORITY
+    return due, urgency
+
+
+def _value(run: WorkflowRun, task_id: str, value: str):
+    return run.evaluate(task_id, value) if task_timing.is_expression(value) else value
 
 
 def _resolve(run: WorkflowRun, task_id: str, value: str) -> list[str]:

@@ -1,16 +1,19 @@
 """Starting instances, reading them, and the admin's life-cycle actions."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import write_transaction
 from app.engine.forms import validate_submission
 from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, User, db
 
-from . import permissions, queries
+from . import case_progress, permissions, queries
+from .case_progress import Progress
 from .context import now
 from .errors import Conflict, InvalidData, NotFound
 from .audit import record as audit
@@ -133,3 +136,55 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
                                                       Incident.resolved_at.is_(None)).values(resolved_at=at))
         audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)
     return instance
+
+
+# --- reading cases on pages ---------------------------------------------------
+
+@dataclass(frozen=True)
+class CaseFile:
+    """An instance with its whole audit trail, oldest event first."""
+
+    instance: Instance
+    events: list[AuditEvent]
+
+
+def case_file(instance_id: int, actor: User) -> CaseFile:
+    """What the instance page shows, behind one permission check (NotFound,
+    Forbidden as ``get_instance``)."""
+    instance = get_instance(instance_id, actor)
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
+    return CaseFile(instance=instance, events=list(events))
+
+
+@dataclass(frozen=True)
+class StartedCase:
+    instance: Instance   # with its definition, open tasks and open incidents loaded
+    progress: Progress
+
+
+@dataclass(frozen=True)
+class StartedCases:
+    cases: list[StartedCase]
+    total: int           # how many the person started in all, for paging
+
+
+def started_by(actor: User, *, limit: int = 50, offset: int = 0) -> StartedCases:
+    """The instances the actor started, newest first, with how far each has come.
+
+    A fixed number of statements whatever the page holds: the count, the page
+    with its definitions joined, its open tasks and its open incidents (one
+    statement each), and at most one for processes not drawn before.
+    """
+    mine = Instance.started_by == actor.username
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Instance).where(mine)) or 0
+    found: list[Instance] = []
+    if offset < total:
+        found = list(db.session.scalars(
+            sa.select(Instance).where(mine)
+            .options(joinedload(Instance.definition, innerjoin=True), selectinload(Instance.open_tasks),
+                     selectinload(Instance.open_incidents))
+            .order_by(Instance.started_at.desc(), Instance.id.desc())
+            .limit(min(max(limit, 1), MAX_LIST)).offset(max(offset, 0))))
+    progress = case_progress.progress_of(found)
+    return StartedCases(cases=[StartedCase(i, progress[i.id]) for i in found], total=total)

@@ -14,7 +14,6 @@ import json
 import os
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,10 +27,10 @@ sys.path.insert(0, str(REPO))
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
-from tests.support.postgres import PostgresServer, find_bin_dir, free_port  # noqa: E402
+from tests.support.postgres import PostgresServer, find_bin_dir  # noqa: E402
+from tests.support.serve import BatonServer  # noqa: E402
 
 HERE = Path(__file__).parent
-BATON = str(REPO / ".venv" / "bin" / "baton")
 
 
 class JsonClient:
@@ -97,32 +96,17 @@ class JsonClient:
         return status, json.loads(data or b"null")
 
 
-class Server:
-    """A real `baton serve` on a loopback port, with its own database."""
+class Server(BatonServer):
+    """A real `baton serve` with its own database and an admin's token."""
 
     def __init__(self, database_url: str, workdir: Path):
-        self.port = free_port()
-        self.env = dict(os.environ, BATON_DATABASE_URL=database_url, BATON_INSTANCE_PATH=str(workdir),
-                        BATON_SECRET_KEY="bench", BATON_ACCESS_LOG="0")
-        subprocess.run([BATON, "init-db"], env=self.env, check=True, capture_output=True)
-        token = subprocess.run([BATON, "user", "add", "bench", "--role", "admin", "--group", "g0", "--group", "g1"],
-                               env=self.env, check=True, capture_output=True, text=True).stdout.strip()
-        self.proc = subprocess.Popen([BATON, "serve", "--port", str(self.port), "--no-worker", "--threads", "4"],
-                                     env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        super().__init__(database_url, workdir)
+        token = self.baton("user", "add", "bench", "--role", "admin", "--group", "g0", "--group", "g1").strip()
+        self.start()
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
         self.token = token
-        self.base = f"http://127.0.0.1:{self.port}/api/v1"
-        deadline = time.time() + 30
-        while True:
-            try:
-                if self.http.get(self.base + "/health", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                pass
-            if time.time() > deadline:
-                raise RuntimeError("baton serve did not start")
-            time.sleep(0.1)
+        self.base = f"{self.url}/api/v1"
         self.api = JsonClient(self.port, token)
 
     def deploy(self, name: str) -> None:
@@ -130,9 +114,6 @@ class Server:
             r = self.http.post(self.base + "/deployments", files={"file": (name, f)})
         r.raise_for_status()
 
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
 
 
 def life_over_http(server: Server, n: int = 200) -> dict:

@@ -6,6 +6,10 @@ test process. The app is the same ``create_app`` that ``baton serve`` runs
 under gunicorn (tests/cli checks that command itself); being in-process lets
 a test create people and move the clock directly while the browser works.
 
+``baton_serve`` is the other way round: a real ``baton serve`` process set
+up as scripts/run does it (the shipped processes, the demo users with their
+passwords), for the tests that follow a case from end to end as people do.
+
 ``page`` fails its test at teardown if the page broke a Content-Security-Policy
 rule or threw a JavaScript error, so the CSP stays as tight as the pages allow.
 Screenshots go to the git-ignored test-artifacts/ (``artifacts.screenshot``);
@@ -16,6 +20,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +34,7 @@ from app import create_app
 from app.clock import FrozenClock
 from app.models import db
 from app.services import users
+from tests.support.serve import BatonServer
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
@@ -65,6 +72,27 @@ def live_server(sqlite_url, clock, tmp_path):
     thread.join(timeout=10)
     with app.app_context():
         db.engine.dispose()
+
+
+@dataclass
+class ServedBaton:
+    url: str
+    passwords: dict[str, str]   # the demo users'
+    server: BatonServer
+
+
+@pytest.fixture
+def baton_serve(tmp_path):
+    server = BatonServer(f"sqlite:///{tmp_path / 'baton.sqlite'}", tmp_path / "instance")
+    server.baton("deploy", *sorted(str(p) for p in (REPO / "bpmn").iterdir() if p.is_dir()))
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "demo_users.py")], env=server.env,
+                          capture_output=True, text=True, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    lines = (server.instance_path / "demo-users.txt").read_text().splitlines()
+    passwords = dict(line.split(" ", 1) for line in lines)
+    server.start()
+    yield ServedBaton(url=server.url, passwords=passwords, server=server)
+    server.stop()
 
 
 @pytest.fixture(scope="session")

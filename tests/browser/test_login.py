@@ -28,7 +28,7 @@ def test_sign_in_from_the_front_door(live_server, page, artifacts):
         .to_have_attribute("aria-current", "page")
     expect(page.get_by_role("heading", level=1)).to_have_text("Service catalogue")
     assert page.evaluate("typeof window.htmx") == "object"  # loaded from app/static/vendor under the CSP
-    artifacts.screenshot(page, "catalogue")
+    artifacts.screenshot(page, "signed-in-landing")
 
     page.get_by_role("button", name="Sign out").click()
     expect(page).to_have_url(f"{live_server.url}/login")
@@ -52,7 +52,7 @@ def test_the_layout_fits_a_phone(live_server, page, sign_in, artifacts):
     sign_in("rita")
     expect(page.get_by_role("heading", level=1)).to_have_text("Service catalogue")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
-    artifacts.screenshot(page, "catalogue-phone")
+    artifacts.screenshot(page, "signed-in-landing-phone")
 
 
 def test_error_pages_in_the_browser(live_server, page, sign_in, artifacts):

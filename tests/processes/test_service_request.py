@@ -10,6 +10,7 @@ bar in PROCESSES.md, and ``baton validate``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -112,6 +113,19 @@ def assert_refused(call, exception, *args):
 
 # ---- the four paths ----------------------------------------------------------
 
+def test_triage_is_due_in_a_day_and_approval_in_two(deployed, people, clock):
+    instance = submit(people.requester, cost_estimate=900)
+    triage = the_task(people.agent, instance, "triage-request")
+    assert triage.due_at == clock.now() + timedelta(days=1)
+    clock.advance(hours=3)
+    instance = work(people.agent, instance, "triage-request", {"decision": "accept"})
+    approval = the_task(people.manager, instance, "approve-cost")
+    assert approval.due_at == clock.now() + timedelta(days=2)
+    # No "needed by": the fulfilment has no due date.
+    instance = work(people.manager, instance, "approve-cost", {"approved": True})
+    assert the_task(people.agent, instance, "fulfil-request").due_at is None
+
+
 def test_declined_at_triage(deployed, people):
     instance = submit(people.requester, category="other", summary="Paint my office blue",
                       details="The walls are grey.")
@@ -174,6 +188,8 @@ def test_accepted_within_budget_is_fulfilled_without_approval(deployed, people):
     assert inbox(people.agent, instance) == ["fulfil-request"]
     fulfil = the_task(people.agent, instance, "fulfil-request")
     assert (fulfil.lane, fulfil.candidate_groups) == ("service-desk", ["service-desk"])
+    # Due when the requester needs it, by the end of that day.
+    assert fulfil.due_at.isoformat() == "2026-02-02T23:59:59+00:00"
 
     with pytest.raises(Forbidden):
         tasks.complete(fulfil.id, {"resolution": "Done it"}, people.outsider)
@@ -336,7 +352,11 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         "triage-request": "service-desk", "approve-cost": "manager", "fulfil-request": "service-desk"}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
-        assert task.form.ui_schema.get("ui:order") == list(task.form.schema["properties"]), task.bpmn_id
+        # Each form first shows what the request said (read-only), then its own fields in order.
+        order = task.form.ui_schema.get("ui:order")
+        shown = [n for n in order if n not in task.form.schema["properties"]]
+        assert order == shown + list(task.form.schema["properties"]), task.bpmn_id
+        assert "summary" in shown and all(task.form.ui_schema[n].get("ui:title") for n in shown), task.bpmn_id
 
 
 def _box(shape) -> tuple[float, float, float, float]:

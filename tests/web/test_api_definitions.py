@@ -13,9 +13,11 @@ def test_the_catalogue_lists_the_latest_version_of_each_definition(deployed):
     response = deployed.get("/definitions", as_="dave")
     assert response.status_code == 200
     assert response.get_json() == [
-        {"key": "expense", "name": "Expense claim", "latest_version": 1, "description": ""},
+        {"key": "expense", "name": "Expense claim", "latest_version": 1, "description": "",
+         "category": "Cases", "startable": True},
         {"key": "laptop_request", "name": "Laptop request", "latest_version": 2,
-         "description": "Ask for a new laptop; an agent reviews, IT hands it over."},
+         "description": "Ask for a new laptop; an agent reviews, IT hands it over.",
+         "category": "Assets & software", "startable": True},
     ]
 
 

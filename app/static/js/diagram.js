@@ -8,6 +8,7 @@
      data-completed     BPMN ids of the steps done        -> class baton-completed
      data-active        BPMN ids of the steps waiting      -> class baton-active
      data-failed        BPMN ids of the steps that failed  -> class baton-failed
+     data-flows         BPMN ids of the sequence flows taken -> class baton-taken
      (each a space-separated list; baton.css colours the classes)
 
    The box's data-diagram-state becomes "drawn" or "failed" when done, so
@@ -16,7 +17,9 @@
 (function () {
   "use strict";
 
-  var MARKERS = { completed: "baton-completed", active: "baton-active", failed: "baton-failed" };
+  var MARKERS = {
+    completed: "baton-completed", active: "baton-active", failed: "baton-failed", flows: "baton-taken"
+  };
 
   function ids(box, name) {
     return (box.getAttribute("data-" + name) || "").split(/\s+/).filter(Boolean);

@@ -66,6 +66,8 @@ class DefinitionSummarySchema(Schema):
     name = fields.String()
     latest_version = fields.Integer(attribute="version")
     description = fields.String()
+    category = fields.String(metadata={"description": "where the catalogue lists it"})
+    startable = fields.Boolean(metadata={"description": "false when it starts on a message or timer"})
 
 
 class DefinitionVersionSchema(Schema):
@@ -96,6 +98,7 @@ class TaskSchema(Schema):
     candidate_users = fields.List(fields.String())
     state = fields.String(metadata={"description": "open, completed or cancelled"})
     due_at = fields.DateTime(allow_none=True)
+    priority = fields.Integer(metadata={"description": "0-100, higher is more urgent; 50 unless the diagram says"})
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     completed_by = fields.String(allow_none=True)

@@ -13,7 +13,9 @@ from flask import Blueprint, Flask
 bp = Blueprint("pages", __name__)
 
 # The areas register their views on ``bp`` when imported.
-from . import auth, catalogue, diagrams, errors, home, task_page, template_helpers  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    auth, catalogue, diagrams, errors, home, inbox, instance_page, my_requests, task_page, template_helpers,
+)
 from .errors import init_error_pages  # noqa: E402
 from .layout import init_layout  # noqa: E402
 

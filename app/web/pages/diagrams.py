@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Response, request
 
 from app.models import Instance
-from app.services import diagrams
+from app.services import case_progress, diagrams
 from app.services.users import Caller
 
 from . import bp
@@ -21,11 +21,13 @@ from .auth import login_required
 
 @dataclass(frozen=True)
 class Markers:
-    """BPMN ids to mark: each step is in one group, failed over active over completed."""
+    """BPMN ids to mark: each step is in one group, failed over active over completed;
+    ``flows`` are the sequence flows the case went along."""
 
     completed: tuple[str, ...] = ()
     active: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
+    flows: tuple[str, ...] = ()
 
 
 def markers_for(instance: Instance) -> Markers:
@@ -37,7 +39,7 @@ def markers_for(instance: Instance) -> Markers:
     failed = tuple(dict.fromkeys(i.element for i in instance.open_incidents if i.element))
     active = tuple(dict.fromkeys(t.bpmn_id for t in instance.open_tasks if t.bpmn_id not in failed))
     completed = tuple(s for s in dict.fromkeys(instance.completed_steps or []) if s not in failed and s not in active)
-    return Markers(completed=completed, active=active, failed=failed)
+    return Markers(completed=completed, active=active, failed=failed, flows=case_progress.flows_taken(instance))
 
 
 @bp.route("/instances/<int:instance_id>/diagram.bpmn")

@@ -24,8 +24,8 @@ from app.services.users import Caller
 from . import bp, form_fields, history
 from .auth import login_required, safe_next
 from .diagrams import markers_for
+from .next_step import next_place as _next_place
 from .rich_text import instructions_html
-from .template_helpers import url_if_exists
 
 HISTORY_SHOWN = 6   # the newest entries beside the form; the instance page has them all
 
@@ -90,16 +90,6 @@ def _take_or_leave(task_id: str, caller: Caller, action, tone: str, message: str
     else:
         flash(message.format(changed.name), tone)
     return redirect(safe_next(request.form.get("next")) or url_for("pages.task", task_id=task_id), code=303)
-
-
-def _next_place(instance: Instance, caller: Caller) -> str:
-    """The person's next task in the same case (theirs first, then one they may
-    pick up), else the inbox."""
-    for scope in ("mine", "candidate"):
-        for found in task_service.list_tasks(caller, scope=scope, instance_id=instance.id):
-            if permissions.may_work_on(caller, found):
-                return url_for("pages.task", task_id=found.id)
-    return url_if_exists("pages.inbox") or url_for("pages.catalogue")
 
 
 def _page(detail: TaskDetail, caller: Caller, *, posted: MultiDict | None = None,

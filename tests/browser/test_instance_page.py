@@ -1,0 +1,41 @@
+"""The instance page in a real browser: bpmn-js draws the case's diagram with
+its steps done and waiting, and the sequence flows it went along."""
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.support.cases import make_people_and_processes, start_repair
+
+
+def test_the_diagram_marks_the_steps_and_the_way_taken(live_server, page, sign_in, artifacts):
+    make_people_and_processes(live_server.app)
+    case = start_repair(live_server.app, assessed_as=True, clock=live_server.clock)
+    path = f"/instances/{case['instance_id']}"
+
+    sign_in("dave", path=f"/login?next={path}")
+    expect(page).to_have_url(f"{live_server.url}{path}")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Repair request REP-1")
+    expect(page.locator(".diagram")).to_have_attribute("data-diagram-state", "drawn", timeout=20_000)
+
+    def element(bpmn_id: str):
+        return page.locator(f".diagram .djs-element[data-element-id='{bpmn_id}']")
+
+    for step in ("reported", "assess", "decide"):
+        expect(element(step)).to_have_class(re.compile(r"\bbaton-completed\b"))
+    expect(element("fix")).to_have_class(re.compile(r"\bbaton-active\b"))
+    for flow in ("flow_reported_assess", "flow_assess_decide", "flow_decide_fix"):
+        expect(element(flow)).to_have_class(re.compile(r"\bbaton-taken\b"))
+    for untouched in ("replace", "flow_decide_replace", "flow_fix_fixed"):
+        expect(element(untouched)).not_to_have_class(re.compile(r"\bbaton-"))
+    expect(page.locator(".diagram .baton-taken")).to_have_count(3)
+
+    # The taken flows are drawn in the colour of done steps, not bpmn-js's black.
+    stroke = element("flow_decide_fix").locator(".djs-visual > path").evaluate("e => getComputedStyle(e).stroke")
+    untouched = element("flow_decide_replace").locator(".djs-visual > path").evaluate(
+        "e => getComputedStyle(e).stroke")
+    assert stroke == "rgb(31, 122, 77)" and untouched != stroke
+
+    expect(page.get_by_role("link", name="Fix it")).to_have_attribute("href", f"/tasks/{case['task_ids']['fix']}")
+    artifacts.screenshot(page, "instance-page")

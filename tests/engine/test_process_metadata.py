@@ -1,0 +1,55 @@
+"""What the catalogue reads from a diagram: the process's name, description
+(its documentation), category (an extension property, spiff or Camunda) and
+whether a person can start it (a plain start event)."""
+from __future__ import annotations
+
+from app.engine.bundle import load_bundle
+from tests.support.bpmn import HEADER, linear_process, user
+
+SPIFF_NS = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
+
+
+def _with_process_extras(bpmn: bytes, extras: str) -> bytes:
+    text = bpmn.decode()
+    head, sep, rest = text.partition('isExecutable="true">\n')
+    return (head + sep + extras + "\n" + rest).encode()
+
+
+def test_a_spiff_category_property_and_the_documentation():
+    bpmn = _with_process_extras(linear_process("laptop", user("review", "Review"), name="Laptop request"),
+                                "<bpmn:documentation>Ask for a laptop.</bpmn:documentation>"
+                                "<bpmn:extensionElements><spiffworkflow:properties>"
+                                '<spiffworkflow:property name="category" value=" Assets &amp;  software "/>'
+                                "</spiffworkflow:properties></bpmn:extensionElements>")
+    bpmn = bpmn.replace(b"xmlns:camunda=", SPIFF_NS.encode() + b"xmlns:camunda=", 1)
+    [model] = load_bundle({"laptop.bpmn": bpmn}).processes
+    assert (model.name, model.description, model.category, model.startable) == \
+        ("Laptop request", "Ask for a laptop.", "Assets & software", True)
+
+
+def test_a_camunda_category_property():
+    bpmn = _with_process_extras(linear_process("expense", user("approve", "Approve")),
+                                "<bpmn:extensionElements><camunda:properties>"
+                                '<camunda:property name="category" value="Cases"/>'
+                                "</camunda:properties></bpmn:extensionElements>")
+    [model] = load_bundle({"expense.bpmn": bpmn}).processes
+    assert model.category == "Cases" and model.description == ""
+
+
+def test_a_process_started_by_a_message_is_not_startable_by_people():
+    bpmn = (HEADER.format(pid="inbound") + """
+  <bpmn:message id="m" name="ticket_mailed"/>
+  <bpmn:process id="inbound" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:messageEventDefinition messageRef="m"/></bpmn:startEvent>
+    <bpmn:endEvent id="end"><bpmn:incoming>f1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="end"/>
+  </bpmn:process>
+</bpmn:definitions>""").encode()
+    [model] = load_bundle({"inbound.bpmn": bpmn}).processes
+    assert model.startable is False and model.category == ""
+
+
+def test_task_due_dates_and_priorities_are_kept_as_written():
+    bpmn = linear_process("timed", user("work", "Work", camunda_dueDate="${deadline}", camunda_priority="70"))
+    [model] = load_bundle({"timed.bpmn": bpmn}).processes
+    assert (model.tasks["work"].due_date, model.tasks["work"].priority) == ("${deadline}", "70")
