@@ -117,7 +117,27 @@ def serve(host: str, port: int, workers: int, threads: int, no_worker: bool) -> 
     """Serve the web app and the API."""
     from app.server import run_server
 
-    run_server(host=host, port=port, workers=workers, threads=threads)
+    run_server(host=host, port=port, workers=workers, threads=threads, embedded_worker=not no_worker)
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+def worker(once: bool) -> None:
+    """Run due jobs (service tasks) until stopped."""
+    import signal
+    import threading
+
+    from app import worker as job_worker
+
+    app = _app()
+    if once:
+        click.echo(f"{job_worker.run_once(app)} job(s) run")
+        return
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("baton worker: running due jobs (Ctrl-C stops)")
+    job_worker.run_forever(app, stop)
 
 
 @main.group()
@@ -173,6 +193,40 @@ def instances(status: str | None, limit: int) -> None:
         for i in rows:
             click.echo(f"{i.id:>6}  {i.definition_key:<28} {i.definition_version:>3}  {i.status:<10} "
                        f"{i.started_at:%Y-%m-%d %H:%M:%S}  {i.business_key or ''}")
+
+
+@main.group()
+def incidents() -> None:
+    """Failed steps waiting for an admin."""
+
+
+@incidents.command("list")
+def list_incidents() -> None:
+    """Open incidents, oldest first."""
+    from app.services import incidents as service
+
+    app = _app()
+    with app.app_context():
+        rows = service.open_incidents(_cli_actor(), limit=1000)
+        click.echo(f"{'ID':>6}  {'INSTANCE':>8}  {'ELEMENT':<24} {'TRIES':>5}  MESSAGE")
+        for i in rows:
+            click.echo(f"{i.id:>6}  {i.instance_id:>8}  {i.element or '-':<24} {i.attempts:>5}  {i.message}")
+
+
+@incidents.command("retry")
+@click.argument("incident_id", type=int)
+def retry_incident(incident_id: int) -> None:
+    """Run an incident's failed step again."""
+    from app.services import incidents as service
+    from app.services.errors import ServiceError
+
+    app = _app()
+    with app.app_context():
+        try:
+            instance = service.retry(incident_id, _cli_actor())
+        except ServiceError as exc:
+            _fail([exc.message])
+        click.echo(f"instance {instance.id}: {instance.status}")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,9 @@ from gunicorn.app.base import BaseApplication
 
 
 class _Server(BaseApplication):
-    def __init__(self, options: dict):
+    def __init__(self, options: dict, embedded_worker: bool):
         self.options = options
+        self.embedded_worker = embedded_worker
         super().__init__()
 
     def load_config(self) -> None:
@@ -19,10 +20,16 @@ class _Server(BaseApplication):
     def load(self):
         from app import create_app
 
-        return create_app()
+        app = create_app()
+        if self.embedded_worker:
+            # In each server process, after the fork: threads do not survive one.
+            from app.worker import start_thread
+
+            start_thread(app)
+        return app
 
 
-def run_server(host: str, port: int, workers: int = 1, threads: int = 8) -> None:
+def run_server(host: str, port: int, workers: int = 1, threads: int = 8, embedded_worker: bool = True) -> None:
     _Server({
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -31,4 +38,4 @@ def run_server(host: str, port: int, workers: int = 1, threads: int = 8) -> None
         # The access log costs a little on every request; benchmarks switch it off.
         "accesslog": None if os.environ.get("BATON_ACCESS_LOG") == "0" else "-",
         "timeout": 60,
-    }).run()
+    }, embedded_worker).run()

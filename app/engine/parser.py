@@ -11,7 +11,8 @@ and what it keeps:
   them); they fail only where an executable process uses one;
 - Camunda start events keep their form (``spec.form``, as user tasks do), and
   Camunda service tasks keep ``camunda:type``/``topic``/input parameters in
-  ``spec.extensions["camunda"]``, which the spec serializer stores.
+  ``spec.extensions["camunda"]``, which the spec serializer stores;
+- service tasks of both dialects wait for the worker (``_waits_for_worker``).
 """
 from __future__ import annotations
 
@@ -29,6 +30,8 @@ from SpiffWorkflow.camunda.parser.task_spec import (
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser as SpiffServiceTaskParser
+from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from lxml import etree
 
 from app.engine.problems import Problem
@@ -114,8 +117,18 @@ class _BatonParserMixin:
         return found
 
 
+class _SpiffServiceTaskParser(SpiffServiceTaskParser):
+    def create_task(self):
+        return _waits_for_worker(super().create_task())
+
+
 class BatonSpiffParser(_BatonParserMixin, SpiffBpmnParser):
     """The spiff dialect: SpiffArena's extensions (forms, instructions, service operators)."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (_SpiffServiceTaskParser, SpiffServiceTask),
+    }
 
 
 class _CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
@@ -149,7 +162,7 @@ class _CamundaServiceTaskParser(CamundaTaskParser):
             self.raise_validation_exception(
                 'the service task names no hook: set camunda:type="external" and '
                 'camunda:topic to the hook\'s name (Java classes and expressions cannot run in Baton)')
-        return super().create_task()
+        return _waits_for_worker(super().create_task())
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
@@ -170,6 +183,14 @@ class BatonCamundaParser(_BatonParserMixin, CamundaParser):
         full_tag("startEvent"): (_CamundaStartEventParser, StartEvent),
         full_tag("serviceTask"): (_CamundaServiceTaskParser, ServiceTask),
     }
+
+
+def _waits_for_worker(spec):
+    """A service task is left READY for the worker, like a human task for a
+    person (``manual``): the engine never calls the hook inside a request or a
+    transaction. The flag is part of the stored spec. See engine/service_calls.py."""
+    spec.manual = True
+    return spec
 
 
 # --- turning the library's exceptions into problems --------------------------

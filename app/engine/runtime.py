@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import traceback
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
+from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, is_service_task
 from app.engine.steps import StepEvent, StepLog, element_type  # noqa: F401 - element_type: re-exported
 
 PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
@@ -128,7 +129,30 @@ class WorkflowRun:
         return [HumanTask(id=str(t.id), bpmn_id=t.task_spec.bpmn_id,
                           name=t.task_spec.bpmn_name or t.task_spec.bpmn_id,
                           lane=t.task_spec.lane, data=jsonable(t.data))
-                for t in self.workflow.get_tasks(state=TaskState.READY, manual=True)]
+                for t in self._waiting_tasks() if not is_service_task(t.task_spec)]
+
+    def take_service_calls(self) -> list[ServiceCall]:
+        """The service tasks that became ready since the last call, each once
+        (the caller writes a job for each). A parameter that cannot be
+        evaluated fails its task instead."""
+        calls = []
+        for task in self._waiting_tasks():
+            if not is_service_task(task.task_spec) or task.internal_data.get(QUEUED_KEY):
+                continue
+            try:
+                call = describe(task, self.workflow.script_engine.evaluate)
+                call = replace(call, params=jsonable(call.params))
+            except Exception as exc:   # noqa: BLE001 - recorded on the task: an incident
+                task.error()
+                self._record_failure(_with_task(exc, task))
+                continue
+            task.internal_data[QUEUED_KEY] = True
+            calls.append(call)
+        return calls
+
+    def waiting_service_calls(self) -> list[str]:
+        """Ids of the service tasks waiting for the worker."""
+        return [str(t.id) for t in self._waiting_tasks() if is_service_task(t.task_spec)]
 
     def evaluate(self, task_id: str, expression: str) -> Any:
         task = self._task(task_id)
@@ -145,7 +169,7 @@ class WorkflowRun:
     def complete_task(self, task_id: str, data: dict, actor: str | None = None) -> None:
         self._require_running()
         task = self._task(task_id)
-        if task is None or not task.task_spec.manual:
+        if task is None or not task.task_spec.manual or is_service_task(task.task_spec):
             raise TaskNotReady(f"no human task {task_id} in this instance")
         if task.state != TaskState.READY:
             raise TaskNotReady(f"task {task_id} ({task.task_spec.bpmn_id}) is "
@@ -154,6 +178,29 @@ class WorkflowRun:
         self._steps.note_actor(task.id, actor)
         if self._guarded(task.run):
             self._advance()
+
+    def finish_service_call(self, task_id: str, result_variable: str, result: Any) -> None:
+        """The hook answered: its result goes into the task's data and the case moves on."""
+        task = self._waiting_service_task(task_id)
+        task.data[result_variable] = deepcopy(result)
+        task.internal_data.pop(QUEUED_KEY, None)
+        if self._guarded(task.complete):
+            self._advance()
+
+    def fail_service_call(self, task_id: str, message: str) -> None:
+        """The hook failed for good (retries used up): the task fails, an incident."""
+        task = self._waiting_service_task(task_id)
+        task.internal_data.pop(QUEUED_KEY, None)
+        task.error()
+        task.internal_data[_FAILURE_KEY] = {"message": message, "error_type": "ServiceCallFailed",
+                                            "line": None, "phase": "run"}
+
+    def _waiting_service_task(self, task_id: str):
+        self._require_running()
+        task = self._task(task_id)
+        if task is None or not is_service_task(task.task_spec) or task.state != TaskState.READY:
+            raise TaskNotReady(f"no service task {task_id} waiting in this instance")
+        return task
 
     def advance(self) -> None:
         """Run engine steps until only human tasks and events are left."""
@@ -179,6 +226,8 @@ class WorkflowRun:
             if not task.task_spec.manual:
                 task.data = deepcopy(task.parent.data)
             task._set_state(TaskState.READY)
+            if is_service_task(task.task_spec):
+                continue   # waits for the worker again: take_service_calls sees it as new
             if task.task_spec.manual and not self._guarded(task.run):
                 return
         self._advance()
@@ -206,6 +255,9 @@ class WorkflowRun:
             if rounds % PRUNE_EVERY_ROUNDS == 0:
                 prune(workflow)
         raise StepLimitExceeded(f"still running after {MAX_ROUNDS} engine rounds without waiting")
+
+    def _waiting_tasks(self):
+        return self.workflow.get_tasks(state=TaskState.READY, manual=True)
 
     def _engine_work_ready(self) -> bool:
         return self.workflow.get_next_task(state=TaskState.READY, manual=False) is not None
@@ -278,6 +330,12 @@ class WorkflowRun:
         except ValueError:
             return None
         return next((wf.tasks[uuid] for wf in self._workflows() if uuid in wf.tasks), None)
+
+
+def _with_task(exc: Exception, task) -> Exception:
+    if getattr(exc, "task", None) is None:
+        exc.task = task
+    return exc
 
 
 def _reach_children(task) -> None:

@@ -7,8 +7,9 @@ from .instances import Instance
 from .tasks import HumanTask, TaskCandidate
 from .audit import AuditEvent
 from .incidents import Incident
+from .jobs import Job
 
 __all__ = [
     "db", "ApiToken", "Group", "User", "user_groups", "Deployment", "DefinitionVersion",
-    "Instance", "HumanTask", "TaskCandidate", "AuditEvent", "Incident",
+    "Instance", "HumanTask", "TaskCandidate", "AuditEvent", "Incident", "Job",
 ]

@@ -23,6 +23,7 @@ from app.models import HumanTask, Incident, Instance
 
 from . import rows
 from .audit import record as audit
+from .job_rows import new_service_job
 from .context import setting
 from .processes import LoadedProcess
 
@@ -59,6 +60,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     """
     new = sa.inspect(instance).transient
     known_tasks = [] if new else instance.open_tasks
+    # First: describing a call may fail its task (a parameter that does not evaluate).
+    calls = run.take_service_calls()
     steps = list(instance.completed_steps or [])
     seen = set(steps)
     for step in run.take_step_log():
@@ -76,6 +79,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
         changes.update(status="completed", ended_at=at)
     elif failure is not None:
         changes["status"] = "failed"
+    elif status == "running" and instance.status == "running":
+        changes["status"] = "running"   # as it was, or again after a retry (incidents.retry)
     changes["state"] = run.dump()
     if new:
         for key, value in changes.items():
@@ -84,6 +89,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     else:
         rows.update(session, instance, **changes)
     open_tasks = _write_task_index(session, instance, task_plan, at)
+    for call in calls:
+        session.add(new_service_job(instance.id, call, at))
     if status == "completed":
         audit(session, instance, "instance_completed", at, actor)
     elif failure is not None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import write_transaction
 from app.engine.forms import validate_submission
-from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, User, db
+from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, Job, User, db
 
 from . import case_progress, permissions, queries
 from .case_progress import Progress
@@ -134,6 +134,7 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
             set_committed_value(instance, "open_tasks", [])
             session.execute(sa.update(Incident).where(Incident.instance_id == instance.id,
                                                       Incident.resolved_at.is_(None)).values(resolved_at=at))
+            session.execute(sa.delete(Job).where(Job.instance_id == instance.id))
         audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)
     return instance
 

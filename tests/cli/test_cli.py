@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.bpmn import service_process
+
 REPO = Path(__file__).resolve().parents[2]
 BATON = [sys.executable, "-m", "app.cli"]
 
@@ -100,3 +102,63 @@ def test_serve_answers_over_http(baton, tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_the_worker_calls_hooks_and_incidents_are_listed_and_retried(baton, tmp_path):
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen = []
+
+    class Register(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append(self.path)
+            status = 200 if self.path.endswith("LT-1") else 404
+            body = json.dumps({"tag": self.path.rsplit("/", 1)[-1], "owner": "ann"}).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Register)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        folder = tmp_path / "ping"
+        folder.mkdir()
+        (folder / "ping.bpmn").write_bytes(service_process(
+            "ping", "http", {"url": f"'http://127.0.0.1:{server.server_port}/assets/' + tag"}, retries=0))
+        baton("deploy", str(folder))
+        app = _app_for(tmp_path)
+        from app.services import instances, users
+
+        with app.app_context():
+            ann, _ = users.add_user("ann")
+            found = instances.start_instance("ping", ann, data={"tag": "LT-1"})
+            lost = instances.start_instance("ping", ann, data={"tag": "LT-404"})
+        assert seen == []                               # nothing is called while starting
+        assert baton("worker", "--once").stdout.strip() == "2 job(s) run"
+        assert sorted(seen) == ["/assets/LT-1", "/assets/LT-404"]
+        listed = baton("instances").stdout
+        assert f"{found.id:>6}  ping" in listed and "completed" in listed and "failed" in listed
+
+        incidents = baton("incidents", "list").stdout.splitlines()
+        assert len(incidents) == 2 and "call" in incidents[1] and "404" in incidents[1]
+        incident_id = incidents[1].split()[0]
+        assert baton("incidents", "retry", incident_id).stdout.strip() == f"instance {lost.id}: running"
+        assert baton("incidents", "retry", incident_id, check=False).returncode == 1
+        assert baton("worker", "--once").stdout.strip() == "1 job(s) run"
+        assert seen.count("/assets/LT-404") == 2
+    finally:
+        server.shutdown()
+
+
+def _app_for(tmp_path):
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.sqlite'}",
+                       "INSTANCE_PATH": str(tmp_path / "instance")})

@@ -48,3 +48,31 @@ def linear_process(pid: str, *steps: tuple, name: str | None = None) -> bytes:
             + f'  <bpmndi:BPMNDiagram id="{pid}_diagram"><bpmndi:BPMNPlane id="{pid}_plane" bpmnElement="{pid}">\n'
             + "\n".join(shapes) + "\n  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>\n")
     return text.encode()
+
+
+def service_process(pid: str, hook: str, params: dict[str, str], *, retries: int | None = None,
+                    result: str = "answer", name: str | None = None) -> bytes:
+    """start → one service task ("call") naming ``hook`` (spiff dialect; each
+    parameter a Python expression over the data) → end, as BPMN bytes."""
+    parameters = "".join(f'<spiffworkflow:parameter id="{k}" type="str" value={quoteattr(v)} />'
+                         for k, v in params.items())
+    retry = f'<spiffworkflow:retry retries="{retries}" />' if retries is not None else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="{pid}_defs"
+    targetNamespace="http://baton.example/tests">
+  <bpmn:process id="{pid}" name={quoteattr(name or pid)} isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="call" name="Call the service">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="{hook}" resultVariable="{result}">
+          <spiffworkflow:parameters>{parameters}</spiffworkflow:parameters>{retry}
+        </spiffworkflow:serviceTaskOperator>
+      </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="call" />
+    <bpmn:sequenceFlow id="f2" sourceRef="call" targetRef="end" />
+  </bpmn:process>
+</bpmn:definitions>""".encode()

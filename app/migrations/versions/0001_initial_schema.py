@@ -63,8 +63,6 @@ def upgrade() -> None:
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=300), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('category', sa.String(length=100), nullable=False),
-    sa.Column('startable', sa.Boolean(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=False),
     sa.Column('flavour', sa.String(length=20), nullable=False),
     sa.Column('deployment_id', sa.Integer(), nullable=False),

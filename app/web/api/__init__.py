@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import definitions, deployments, instances, meta, tasks
+from . import definitions, deployments, incidents, instances, meta, tasks
 from .blueprints import PREFIX
 from .errors import http_error_response, register_error_handlers
 from .schemas import ErrorSchema
 
-BLUEPRINTS = (meta.blp, deployments.blp, definitions.blp, instances.blp, tasks.blp)
+BLUEPRINTS = (meta.blp, deployments.blp, definitions.blp, instances.blp, tasks.blp, incidents.blp)
 
 API_CONFIG = {
     "API_TITLE": "Baton",

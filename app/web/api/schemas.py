@@ -210,3 +210,7 @@ class TaskListQuery(PageQuery):
 class HealthSchema(Schema):
     status = fields.String(metadata={"description": "ok or error"})
     database = fields.String(metadata={"description": "ok or error"})
+
+
+class IncidentListQuery(PageQuery):
+    pass

@@ -1,0 +1,172 @@
+"""Running due jobs: the worker's side of service tasks.
+
+A job is claimed with a lease in one short transaction, its hook is called
+with no transaction open (a slow outside system holds no lock), and its
+outcome is applied to the instance in a second transaction — but only if this
+worker still holds the lease: a worker that took too long has lost the job to
+another and must not apply it twice.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of
+workers on any number of hosts share the table; on SQLite the write lock
+(BEGIN IMMEDIATE) serialises claims.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.database import write_transaction
+from app.engine.runtime import RunNotActive, TaskNotReady
+from app.hooks import BpmnError, HookContext, HookFailed, call_hook, default_registry
+from app.hooks.context import hook_secrets
+from app.models import Job, db
+
+from . import queries
+from .audit import record as audit
+from .context import now, setting
+from .execution import restore_run, save_run
+from .processes import load_process
+
+LEASE = timedelta(minutes=5)           # longer than any hook may take (the http hook stops at 60 s)
+BACKOFF_BASE = timedelta(seconds=10)   # 10 s, 20 s, 40 s, ... between attempts
+MAX_BACKOFF = timedelta(hours=1)
+SUSPENDED_RECHECK = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    instance_id: int
+    task_id: str
+    element: str
+    hook: str
+    params: dict
+    result_variable: str
+    attempt: int            # this attempt, from 1
+    max_attempts: int
+    lease_until: datetime
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
+    """Lease up to ``limit`` due jobs to ``worker``, oldest first."""
+    with write_transaction() as session:
+        at = now()
+        query = (sa.select(Job).where(Job.due_at <= at, sa.or_(Job.locked_until.is_(None), Job.locked_until < at))
+                 .order_by(Job.due_at, Job.id).limit(limit))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        jobs = list(session.scalars(query))
+        for job in jobs:
+            job.locked_by, job.locked_until = worker, at + LEASE
+        return [ClaimedJob(id=j.id, instance_id=j.instance_id, task_id=j.task_id, element=j.element, hook=j.hook,
+                           params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
+                           max_attempts=j.max_attempts, lease_until=at + LEASE) for j in jobs]
+
+
+def run_job(job: ClaimedJob, worker: str) -> str:
+    """Call the job's hook and apply the outcome; returns what happened
+    ("done", "retry", "incident", "lost", "waiting", "dropped")."""
+    context = HookContext(instance_id=job.instance_id, task_id=job.task_id, element=job.element,
+                          attempt=job.attempt, now=now(),
+                          secrets=hook_secrets(setting("BATON_HOOK_SECRETS"), os.environ))
+    status = _instance_status(job.instance_id)
+    if status != "running":
+        return _hold(job, worker, status)
+    try:
+        result: Any = call_hook(default_registry, job.hook, job.params, context)
+    except BpmnError as error:
+        # Error boundary events come with issue 4's error routing; until then a
+        # BPMN error nothing can catch is a failure like any other.
+        return _failed(job, worker, f"BPMN error {error}", retryable=False)
+    except HookFailed as failure:
+        return _failed(job, worker, f"{job.hook}: {failure}", retryable=failure.retryable)
+    return _succeeded(job, worker, result)
+
+
+def run_due(worker: str, limit: int = 10) -> int:
+    """Claim and run what is due now, once; returns how many jobs ran."""
+    jobs = claim_due(worker, limit)
+    for job in jobs:
+        run_job(job, worker)
+    return len(jobs)
+
+
+def _instance_status(instance_id: int) -> str | None:
+    return db.session.scalar(sa.text("SELECT status FROM instance WHERE id = :id"), {"id": instance_id})
+
+
+def _hold(job: ClaimedJob, worker: str, status: str | None) -> str:
+    """The instance is suspended (wait) or ended (drop the job)."""
+    with write_transaction() as session:
+        row = _still_ours(session, job, worker)
+        if row is None:
+            return "lost"
+        if status == "suspended":
+            row.locked_by = row.locked_until = None
+            row.due_at = now() + SUSPENDED_RECHECK
+            return "waiting"
+        session.delete(row)
+        return "dropped"
+
+
+def _succeeded(job: ClaimedJob, worker: str, result: Any) -> str:
+    with write_transaction() as session:
+        row = _still_ours(session, job, worker)
+        if row is None:
+            return "lost"
+        instance = queries.lock_instance(session, job.instance_id)
+        process = load_process(instance.definition)
+        run = restore_run(instance, process)
+        at = now()
+        try:
+            run.finish_service_call(job.task_id, job.result_variable, result)
+        except (TaskNotReady, RunNotActive):
+            session.delete(row)        # the task was cancelled or the case ended meanwhile
+            return "dropped"
+        audit(session, instance, "service_call_succeeded", at, None, job.element,
+              {"hook": job.hook, "attempt": job.attempt})
+        session.delete(row)
+        save_run(session, instance, process, run, actor=None, at=at)
+        return "done"
+
+
+def _failed(job: ClaimedJob, worker: str, message: str, *, retryable: bool) -> str:
+    with write_transaction() as session:
+        row = _still_ours(session, job, worker)
+        if row is None:
+            return "lost"
+        at = now()
+        instance = queries.lock_instance(session, job.instance_id)
+        audit(session, instance, "service_call_failed", at, None, job.element,
+              {"hook": job.hook, "attempt": job.attempt, "message": message})
+        if retryable and job.attempt < job.max_attempts:
+            row.attempts, row.last_error = job.attempt, message
+            row.locked_by = row.locked_until = None
+            row.due_at = at + min(BACKOFF_BASE * 2 ** (job.attempt - 1), MAX_BACKOFF)
+            return "retry"
+        process = load_process(instance.definition)
+        run = restore_run(instance, process)
+        session.delete(row)
+        try:
+            run.fail_service_call(job.task_id, f"{message} (after {job.attempt} attempt"
+                                               f"{'' if job.attempt == 1 else 's'})")
+        except (TaskNotReady, RunNotActive):
+            return "dropped"
+        save_run(session, instance, process, run, actor=None, at=at)
+        return "incident"
+
+
+def _still_ours(session, job: ClaimedJob, worker: str) -> Job | None:
+    row = session.get(Job, job.id, with_for_update=True)
+    if row is None or row.locked_by != worker or row.locked_until is None or row.locked_until < now():
+        return None
+    return row
