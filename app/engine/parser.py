@@ -154,20 +154,26 @@ class _CamundaStartEventParser(CamundaStartEventParser):
 class _CamundaServiceTaskParser(CamundaTaskParser):
     """Keep what names a Camunda service task's hook: type, topic and inputs.
 
-    Baton runs hooks, not Java: a service task that names no topic (a Java
-    class, expression or delegate) could never run, so it is refused here."""
+    Baton runs hooks, not Java. An external task's topic names the hook; a
+    Java class, delegate expression or method expression is taken as the name
+    of a hook to register under it (``@hook("org.example.Notify")``,
+    ``@hook("mailer.send")``), so a diagram drawn for Camunda runs unchanged
+    once its delegates exist as hooks. A service task naming none of these is
+    refused."""
 
     def create_task(self):
-        if not self.node.get(f"{CAMUNDA}topic"):
+        if not _camunda_hook_name(self.node):
             self.raise_validation_exception(
                 'the service task names no hook: set camunda:type="external" and '
-                'camunda:topic to the hook\'s name (Java classes and expressions cannot run in Baton)')
+                'camunda:topic to the hook\'s name (or camunda:class / camunda:delegateExpression / '
+                'camunda:expression naming a registered hook)')
         return _waits_for_worker(super().create_task())
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
         camunda = {name: self.node.get(f"{CAMUNDA}{name}") for name in ("type", "topic")
                    if self.node.get(f"{CAMUNDA}{name}") is not None}
+        camunda["topic"] = _camunda_hook_name(self.node)
         inputs = self.xpath("./bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter")
         camunda["inputParameters"] = {p.get("name"): (p.text or "").strip() for p in inputs}
         extensions["camunda"] = camunda
@@ -183,6 +189,23 @@ class BatonCamundaParser(_BatonParserMixin, CamundaParser):
         full_tag("startEvent"): (_CamundaStartEventParser, StartEvent),
         full_tag("serviceTask"): (_CamundaServiceTaskParser, ServiceTask),
     }
+
+
+# ${mailer.send(execution)} → "mailer.send"; ${notifyDelegate} → "notifyDelegate"
+_EXPRESSION_NAME = re.compile(r"^\$\{\s*([A-Za-z_][\w.]*)")
+
+
+def _camunda_hook_name(node) -> str | None:
+    """The hook a Camunda service task names: topic, class, or the name an expression starts with."""
+    for attribute in ("topic", "class"):
+        value = (node.get(f"{CAMUNDA}{attribute}") or "").strip()
+        if value:
+            return value
+    for attribute in ("delegateExpression", "expression"):
+        found = _EXPRESSION_NAME.match((node.get(f"{CAMUNDA}{attribute}") or "").strip())
+        if found:
+            return found.group(1)
+    return None
 
 
 def _waits_for_worker(spec):

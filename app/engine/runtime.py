@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
-from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, is_service_task
+from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, error_boundary_for, is_service_task
 from app.engine.steps import StepEvent, StepLog, element_type  # noqa: F401 - element_type: re-exported
 
 PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
@@ -194,6 +194,23 @@ class WorkflowRun:
         task.error()
         task.internal_data[_FAILURE_KEY] = {"message": message, "error_type": "ServiceCallFailed",
                                             "line": None, "phase": "run"}
+
+    def throw_service_error(self, task_id: str, code: str, message: str = "") -> bool:
+        """The hook raised a BPMN error: an error boundary event on the service
+        task that catches ``code`` (or any code) takes the case on its path, with
+        ``error_code`` and ``error_message`` in the data. False when none catches
+        it; the caller then treats it as a failure."""
+        task = self._waiting_service_task(task_id)
+        catcher = error_boundary_for(task, code)
+        if catcher is None:
+            return False
+        task.internal_data.pop(QUEUED_KEY, None)
+        # Set on the boundary event itself: its data is what the path after it starts with.
+        catcher.set_data(error_code=code, error_message=message)
+        event = BpmnEvent(catcher.task_spec.event_definition)
+        if self._guarded(lambda: (catcher.task_spec.catch(catcher, event), catcher.task_spec._update(catcher))):
+            self._advance()
+        return True
 
     def _waiting_service_task(self, task_id: str):
         self._require_running()

@@ -84,9 +84,7 @@ def run_job(job: ClaimedJob, worker: str) -> str:
     try:
         result: Any = call_hook(default_registry, job.hook, job.params, context)
     except BpmnError as error:
-        # Error boundary events come with issue 4's error routing; until then a
-        # BPMN error nothing can catch is a failure like any other.
-        return _failed(job, worker, f"BPMN error {error}", retryable=False)
+        return _bpmn_error(job, worker, error)
     except HookFailed as failure:
         return _failed(job, worker, f"{job.hook}: {failure}", retryable=failure.retryable)
     return _succeeded(job, worker, result)
@@ -137,6 +135,31 @@ def _succeeded(job: ClaimedJob, worker: str, result: Any) -> str:
         session.delete(row)
         save_run(session, instance, process, run, actor=None, at=at)
         return "done"
+
+
+def _bpmn_error(job: ClaimedJob, worker: str, error: BpmnError) -> str:
+    """A modelled failure: the service task's error boundary event takes the
+    case on; with no boundary event to catch it, it is an incident."""
+    with write_transaction() as session:
+        row = _still_ours(session, job, worker)
+        if row is None:
+            return "lost"
+        instance = queries.lock_instance(session, job.instance_id)
+        process = load_process(instance.definition)
+        run = restore_run(instance, process)
+        try:
+            caught = run.throw_service_error(job.task_id, error.code, error.message)
+        except (TaskNotReady, RunNotActive):
+            session.delete(row)
+            return "dropped"
+        if caught:
+            at = now()
+            audit(session, instance, "service_call_error", at, None, job.element,
+                  {"hook": job.hook, "code": error.code, "message": error.message})
+            session.delete(row)
+            save_run(session, instance, process, run, actor=None, at=at)
+            return "error_caught"
+    return _failed(job, worker, f"BPMN error {error} (no error boundary event catches it)", retryable=False)
 
 
 def _failed(job: ClaimedJob, worker: str, message: str, *, retryable: bool) -> str:

@@ -352,11 +352,22 @@ def test_timer_without_time():
     assert the_problem(files) == Problem("m.bpmn", 6, "a", "the timer has no date, duration or cycle: set one")
 
 
-def test_camunda_service_task_without_topic():
-    files = model('<bpmn:serviceTask id="a" camunda:class="org.example.Notify"/>')
+def test_camunda_service_task_without_a_hook():
+    files = model('<bpmn:serviceTask id="a" camunda:expression="not an expression"/>')
     problem = the_problem(files)
     assert (problem.line, problem.element) == (6, "a")
     assert problem.message.startswith('the service task names no hook: set camunda:type="external"')
+
+
+@pytest.mark.parametrize("attributes, hook", [
+    ('camunda:type="external" camunda:topic="notify"', "notify"),
+    ('camunda:class="org.example.NotifyDelegate"', "org.example.NotifyDelegate"),
+    ('camunda:delegateExpression="${notifyDelegate}"', "notifyDelegate"),
+    ('camunda:expression="${mailer.send(execution, requester)}"', "mailer.send"),
+])
+def test_camunda_delegates_name_the_hook_to_run(attributes, hook):
+    [process] = load_bundle(model(f'<bpmn:serviceTask id="a" {attributes}/>')).processes
+    assert process.spec.task_specs["a"].extensions["camunda"]["topic"] == hook
 
 
 def test_spiff_service_task_without_operator():

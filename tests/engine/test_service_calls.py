@@ -73,3 +73,23 @@ def test_people_cannot_complete_a_service_task():
         run.complete_task(call.task_id, {"asset": {"owner": "me"}})
     with pytest.raises(TaskNotReady):
         run.finish_service_call("not-a-task", "x", {})
+
+
+def test_a_bpmn_error_from_the_hook_takes_the_error_boundary_path():
+    run, pair = start("licence_check.bpmn", {"product": "diagram editor"})
+    [call] = run.take_service_calls()
+    run = reload(run, pair)
+    assert run.throw_service_error(call.task_id, "NO_LICENCE", "the pool is empty") is True
+    assert run.status == "running" and run.waiting_service_calls() == []
+    [buy] = run.human_tasks()
+    assert buy.bpmn_id == "buy"
+    assert (buy.data["error_code"], buy.data["error_message"]) == ("NO_LICENCE", "the pool is empty")
+    steps = {(s.bpmn_id, s.state) for s in run.take_step_log()}
+    assert ("assign", "CANCELLED") in steps and ("pool_empty", "COMPLETED") in steps
+
+
+def test_a_bpmn_error_nothing_catches_is_reported():
+    run, _ = start("licence_check.bpmn", {"product": "x"})
+    [call] = run.take_service_calls()
+    assert run.throw_service_error(call.task_id, "SOMETHING_ELSE") is False
+    assert run.waiting_service_calls() == [call.task_id]

@@ -4,11 +4,12 @@ incident; a worker that lost its lease does not apply its result."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from app.hooks import HookFailed, hook
+from app.hooks import BpmnError, HookFailed, hook
 from app.models import AuditEvent, Incident, Instance, Job, db
 from app.services import instances, jobs
 from tests.support.bpmn import service_process
@@ -191,3 +192,32 @@ def test_a_retry_that_fails_again_opens_a_new_incident(start, make_user):
     jobs.run_due("w1")
     [second] = incidents.open_incidents(admin)
     assert second.id != first.id and second.element == "call"
+
+
+@hook("licences.take")
+def _take_licence(params, context):
+    raise BpmnError("NO_LICENCE", f"no {params['product']} licence left")
+
+
+def test_a_bpmn_error_from_a_hook_takes_the_modelled_path(app_ctx, deploy, make_user):
+    bpmn = Path(__file__).parents[1] / "engine" / "data" / "service_calls" / "licence_check.bpmn"
+    deploy({"licence.bpmn": bpmn.read_bytes()})
+    instance = instances.start_instance("licence", make_user("ann"), data={"product": "editor"})
+    assert jobs.run_due("w1") == 1
+    instance = _instance(instance.id)
+    assert instance.status == "running" and [t.bpmn_id for t in instance.open_tasks] == ["buy"]
+    assert instance.data["error_code"] == "NO_LICENCE"
+    assert db.session.scalars(sa.select(Incident)).all() == [] and db.session.scalars(sa.select(Job)).all() == []
+    assert "service_call_error" in _events(instance.id)
+
+
+@hook("test.erroring")
+def _erroring(params, context):
+    raise BpmnError("OOPS", "not modelled")
+
+
+def test_a_bpmn_error_nothing_catches_is_an_incident(start):
+    instance_id = start("test.erroring")
+    jobs.run_due("w1")
+    assert _instance(instance_id).status == "failed"
+    assert "OOPS" in db.session.scalar(sa.select(Incident.message))
