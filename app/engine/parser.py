@@ -12,14 +12,19 @@ and what it keeps:
 - Camunda start events keep their form (``spec.form``, as user tasks do), and
   Camunda service tasks keep ``camunda:type``/``topic``/input parameters in
   ``spec.extensions["camunda"]``, which the spec serializer stores;
-- service tasks of both dialects wait for the worker (``_waits_for_worker``).
+- service tasks of both dialects wait for the worker (``_waits_for_worker``);
+- timer events of both dialects read Baton's clock (``_with_clocked_timers``,
+  app/engine/timers.py).
 """
 from __future__ import annotations
 
 import re
+from functools import cache
 from typing import Callable
 
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnParser
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.parser.event_parsers import EventDefinitionParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
@@ -35,6 +40,7 @@ from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
 from lxml import etree
 
 from app.engine.problems import Problem
+from app.engine.timers import clocked
 
 CAMUNDA = f"{{{CAMUNDA_MODEL_NS}}}"
 
@@ -117,6 +123,33 @@ class _BatonParserMixin:
         return found
 
 
+class _ClockedTimerParsing:
+    """Mixed into every event parser: the timer definition the library builds
+    (and validates) is swapped for Baton's subclass that reads the workflow's
+    clock instead of ``datetime.now`` (see timers.py)."""
+
+    def parse_timer_event(self, event):
+        return clocked(super().parse_timer_event(event))
+
+
+@cache
+def _clocked_parser(parser_class: type) -> type:
+    if not issubclass(parser_class, EventDefinitionParser):
+        return parser_class
+    return type(parser_class.__name__, (_ClockedTimerParsing, parser_class),
+                {"__module__": __name__, "__doc__": parser_class.__doc__})
+
+
+def _with_clocked_timers(parser_classes: dict) -> dict:
+    """A dialect's parser classes, every event parser (start, catch, boundary,
+    event-based gateway ...) building clocked timers. Includes the library's
+    base classes the dialect does not override, since lookup tries the
+    overrides first."""
+    every = {**BpmnParser.PARSER_CLASSES, **parser_classes}
+    return {tag: (_clocked_parser(parser), spec) for tag, (parser, spec) in every.items()
+            if issubclass(parser, EventDefinitionParser) or tag in parser_classes}
+
+
 class _SpiffServiceTaskParser(SpiffServiceTaskParser):
     def create_task(self):
         return _waits_for_worker(super().create_task())
@@ -125,10 +158,10 @@ class _SpiffServiceTaskParser(SpiffServiceTaskParser):
 class BatonSpiffParser(_BatonParserMixin, SpiffBpmnParser):
     """The spiff dialect: SpiffArena's extensions (forms, instructions, service operators)."""
 
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES = _with_clocked_timers({
         **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (_SpiffServiceTaskParser, SpiffServiceTask),
-    }
+    })
 
 
 class _CamundaBusinessRuleTaskParser(BusinessRuleTaskParser):
@@ -183,12 +216,12 @@ class _CamundaServiceTaskParser(CamundaTaskParser):
 class BatonCamundaParser(_BatonParserMixin, CamundaParser):
     """The Camunda 7 dialect: Camunda Modeler's extensions (formKey, formData, assignees)."""
 
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES = _with_clocked_timers({
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("businessRuleTask"): (_CamundaBusinessRuleTaskParser, BusinessRuleTask),
         full_tag("startEvent"): (_CamundaStartEventParser, StartEvent),
         full_tag("serviceTask"): (_CamundaServiceTaskParser, ServiceTask),
-    }
+    })
 
 
 # ${mailer.send(execution)} → "mailer.send"; ${notifyDelegate} → "notifyDelegate"

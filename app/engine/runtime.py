@@ -11,10 +11,12 @@ from __future__ import annotations
 import traceback
 from copy import deepcopy
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,6 +24,7 @@ from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
 from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, error_boundary_for, is_service_task
 from app.engine.steps import StepEvent, StepLog, element_type  # noqa: F401 - element_type: re-exported
+from app.engine.timers import due_time, now_for, workflow_now
 
 PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
 MAX_ROUNDS = 100_000          # a diagram that loops without ever waiting
@@ -154,6 +157,22 @@ class WorkflowRun:
         """Ids of the service tasks waiting for the worker."""
         return [str(t.id) for t in self._waiting_tasks() if is_service_task(t.task_spec)]
 
+    def next_timer_due(self) -> datetime | None:
+        """The earliest due time (aware, UTC) among the timer events this run
+        waits for, or None: the services keep one timer job for it.
+
+        Read from the event manager's waiting tasks, as ``waiting_events()``
+        does, but picking timers by class rather than by ``event_type`` (the
+        class name, which differs for Baton's clocked timers). A timer whose
+        value is not a time (a cycle with no repetitions left, which finishes
+        at the next refresh) counts as due now."""
+        dues = []
+        for task in self.workflow.event_manager.tasks.values():
+            if isinstance(task.task_spec.event_definition, TimerEventDefinition):
+                pending = task.task_spec.event_definition.details(task)
+                dues.append(due_time(pending.value) or now_for(task))
+        return min(dues, default=None)
+
     def evaluate(self, task_id: str, expression: str) -> Any:
         task = self._task(task_id)
         if task is None:
@@ -222,6 +241,23 @@ class WorkflowRun:
     def advance(self) -> None:
         """Run engine steps until only human tasks and events are left."""
         self._advance()
+
+    def fire_due_timers(self) -> None:
+        """Fire every timer due by the workflow's clock and run on to the next
+        wait state (the timer job's work). A plain ``advance()`` does the same:
+        each round of ``_advance`` ends with ``refresh_timers()``, and a timer
+        that fired leaves READY engine work, so the next round runs its path;
+        this method exists so that the services say what they mean, and it
+        refuses a failed or completed run like the other actions do.
+
+        One pass more when a timer is still due afterwards: a cycle whose last
+        repetition just fired completes only at the refresh after (the
+        library's bookkeeping), which would otherwise take another job."""
+        self._require_running()
+        self._advance()
+        due = self.next_timer_due()
+        if due is not None and due <= workflow_now(self.workflow) and self.status == "running":
+            self._advance()
 
     def retry(self) -> None:
         """Run the failed tasks again (after an admin fixed the cause); simple version.

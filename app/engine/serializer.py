@@ -24,6 +24,7 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, EventConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
@@ -34,6 +35,8 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter as CamundaUserTaskConverter
 from SpiffWorkflow.camunda.specs.user_task import Form as CamundaForm
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+
+from app.engine.timers import CLOCKED_TIMERS
 
 STATE_FORMAT = "baton-state/1"
 SPEC_FORMAT = "baton-spec/1"
@@ -115,6 +118,22 @@ class _CamundaStartEventConverter(EventConverter):
         return spec
 
 
+class _ClockedTimerConverter(TimerConditionalEventDefinitionConverter):
+    """Baton's clocked timers (timers.py), stored under the library's type
+    names: the JSON is what the library writes, and timers in specs stored
+    before Baton had its own classes are restored as the clocked ones."""
+
+    def __init__(self, target_class, registry):
+        library_class = next(lib for lib, ours in CLOCKED_TIMERS.items() if ours is target_class)
+        super().__init__(target_class, registry, typename=library_class.__name__)
+
+
+def _with_clocked_timers(config: dict) -> dict:
+    # Registered after the library's own timer converters (dict order), so
+    # that restoring a timer type name builds Baton's class.
+    return {**config, **{ours: _ClockedTimerConverter for ours in CLOCKED_TIMERS.values()}}
+
+
 def _camunda_config() -> dict:
     config = dict(CAMUNDA_CONFIG)
     # Baton's Camunda parser builds service tasks (hooks named by topic) and
@@ -141,9 +160,9 @@ class _Flavour:
 @cache
 def _flavour(name: str) -> _Flavour:
     if name == "spiff":
-        return _Flavour(dict(SPIFF_CONFIG))
+        return _Flavour(_with_clocked_timers(dict(SPIFF_CONFIG)))
     if name == "camunda":
-        return _Flavour(_camunda_config())
+        return _Flavour(_with_clocked_timers(_camunda_config()))
     raise ValueError(f"unknown flavour {name!r}: expected one of {', '.join(FLAVOURS)}")
 
 

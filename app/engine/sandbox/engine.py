@@ -8,6 +8,8 @@ from typing import Any
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
+from app.clock import SystemClock
+
 from ..expressions import translate
 from .environment import DEFAULT_TIMEOUT, SandboxEnvironment
 from .errors import ScriptError
@@ -19,10 +21,16 @@ class SandboxedScriptEngine(PythonScriptEngine):
     ``BpmnWorkflow(spec, subprocess_specs, script_engine=SandboxedScriptEngine())``;
     the engine is not serialized, set it again after each deserialize. Failures
     raise ``WorkflowTaskException`` with ``line_number`` and ``error_line``.
+
+    ``clock`` (anything with ``now()`` returning an aware datetime) is what
+    timer events read as "now" (app/engine/timers.py); the system clock by
+    default. Scripts do not see it.
     """
 
-    def __init__(self, timeout: float = DEFAULT_TIMEOUT, environment: SandboxEnvironment | None = None):
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, environment: SandboxEnvironment | None = None,
+                 clock=None):
         super().__init__(environment or SandboxEnvironment(timeout))
+        self.clock = clock or SystemClock()
 
     @property
     def timeout(self) -> float:
