@@ -22,6 +22,8 @@ def settings_from_env(instance_path: Path) -> dict:
         # How long a recognised API token is trusted without asking the database again
         # (a revocation by another process takes effect within this time).
         "BATON_TOKEN_CACHE_SECONDS": float(os.environ.get("BATON_TOKEN_CACHE_SECONDS", "10")),
+        # Where the notify hook sends email: smtp[s]://[user:password@]host[:port][?from=...&starttls=1].
+        "BATON_SMTP_URL": os.environ.get("BATON_SMTP_URL", ""),
         # The browser session: HttpOnly, never sent along by another site's forms, and behind
         # HTTPS (BATON_SECURE_COOKIES=1) sent over HTTPS only.
         "SESSION_COOKIE_NAME": "baton_session",

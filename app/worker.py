@@ -24,6 +24,8 @@ _loaded = False
 
 def load_hooks() -> None:
     """Hooks other packages add through the ``baton.hooks`` entry points, once per process."""
+    import app.services.notify_hook  # noqa: F401 - registers "notify"
+    import app.services.store_hook  # noqa: F401 - registers "store"
     global _loaded
     with _entry_points_loaded:
         if not _loaded:

@@ -8,8 +8,12 @@ from .tasks import HumanTask, TaskCandidate
 from .audit import AuditEvent
 from .incidents import Incident
 from .jobs import Job
+from .records import Record
+from .outbox import OutboxMessage
 
 __all__ = [
     "db", "ApiToken", "Group", "User", "user_groups", "Deployment", "DefinitionVersion",
     "Instance", "HumanTask", "TaskCandidate", "AuditEvent", "Incident", "Job",
+    "OutboxMessage",
+    "Record",
 ]

@@ -23,19 +23,27 @@ from app.models import HumanTask, Incident, Instance
 
 from . import rows
 from .audit import record as audit
-from .job_rows import new_service_job
-from .context import setting
+from .job_rows import new_service_job, set_timer_job
+from .context import now, setting
 from .processes import LoadedProcess
 
 _engines: dict[float, SandboxedScriptEngine] = {}
 _engines_lock = threading.Lock()
 
 
+class _AppClock:
+    """The running app's clock, asked at each use: engines are shared across apps
+    (tests build many), and timers must see the injected clock, not the wall's."""
+
+    def now(self) -> datetime:
+        return now()
+
+
 def script_engine() -> SandboxedScriptEngine:
     timeout = float(setting("BATON_SCRIPT_TIMEOUT", 2.0))
     with _engines_lock:
         if timeout not in _engines:
-            _engines[timeout] = SandboxedScriptEngine(timeout=timeout)
+            _engines[timeout] = SandboxedScriptEngine(timeout=timeout, clock=_AppClock())
         return _engines[timeout]
 
 
@@ -62,6 +70,7 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     known_tasks = [] if new else instance.open_tasks
     # First: describing a call may fail its task (a parameter that does not evaluate).
     calls = run.take_service_calls()
+    timer_due = run.next_timer_due() if run.status == "running" else None
     steps = list(instance.completed_steps or [])
     seen = set(steps)
     for step in run.take_step_log():
@@ -91,6 +100,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     open_tasks = _write_task_index(session, instance, task_plan, at)
     for call in calls:
         session.add(new_service_job(instance.id, call, at))
+    if timer_due is not None:
+        set_timer_job(session, instance.id, timer_due, at)
     if status == "completed":
         audit(session, instance, "instance_completed", at, actor)
     elif failure is not None:

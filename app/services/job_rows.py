@@ -1,8 +1,10 @@
-"""The job rows a run asks for, written by ``execution.save_run`` in the
-transaction that made the instance wait for them."""
+"""The job rows a run asks for (service calls, its next timer), written by
+``execution.save_run`` in the transaction that made the instance wait for them."""
 from __future__ import annotations
 
 from datetime import datetime
+
+import sqlalchemy as sa
 
 from app.engine.service_calls import ServiceCall
 from app.models import Job
@@ -12,3 +14,15 @@ def new_service_job(instance_id: int, call: ServiceCall, at: datetime) -> Job:
     return Job(kind="service", instance_id=instance_id, task_id=call.task_id, element=call.bpmn_id,
                hook=call.hook, params=call.params, result_variable=call.result_variable,
                attempts=0, max_attempts=call.retries + 1, due_at=at, created_at=at)
+
+
+def set_timer_job(session, instance_id: int, due_at: datetime, at: datetime) -> None:
+    """One timer job per waiting instance, due when its earliest timer is.
+
+    Replaced whenever the instance saves while waiting on a timer. A job left
+    behind when the instance stops waiting (its task was completed first) is
+    not looked for on every save: it fires, finds nothing due, and goes.
+    """
+    session.execute(sa.delete(Job).where(Job.instance_id == instance_id, Job.kind == "timer"))
+    session.add(Job(kind="timer", instance_id=instance_id, task_id="", element="", hook="", params={},
+                    result_variable="", attempts=0, max_attempts=1, due_at=due_at, created_at=at))

@@ -41,6 +41,7 @@ SUSPENDED_RECHECK = timedelta(minutes=1)
 @dataclass(frozen=True)
 class ClaimedJob:
     id: int
+    kind: str               # "service" or "timer"
     instance_id: int
     task_id: str
     element: str
@@ -67,7 +68,7 @@ def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
         jobs = list(session.scalars(query))
         for job in jobs:
             job.locked_by, job.locked_until = worker, at + LEASE
-        return [ClaimedJob(id=j.id, instance_id=j.instance_id, task_id=j.task_id, element=j.element, hook=j.hook,
+        return [ClaimedJob(id=j.id, kind=j.kind, instance_id=j.instance_id, task_id=j.task_id, element=j.element, hook=j.hook,
                            params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
                            max_attempts=j.max_attempts, lease_until=at + LEASE) for j in jobs]
 
@@ -81,6 +82,8 @@ def run_job(job: ClaimedJob, worker: str) -> str:
     status = _instance_status(job.instance_id)
     if status != "running":
         return _hold(job, worker, status)
+    if job.kind == "timer":
+        return _fire_timers(job, worker)
     try:
         result: Any = call_hook(default_registry, job.hook, job.params, context)
     except BpmnError as error:
@@ -134,6 +137,25 @@ def _succeeded(job: ClaimedJob, worker: str, result: Any) -> str:
               {"hook": job.hook, "attempt": job.attempt})
         session.delete(row)
         save_run(session, instance, process, run, actor=None, at=at)
+        return "done"
+
+
+def _fire_timers(job: ClaimedJob, worker: str) -> str:
+    """Fire what is due and run on; save_run writes the job for the next timer, if any."""
+    with write_transaction() as session:
+        row = _still_ours(session, job, worker)
+        if row is None:
+            return "lost"
+        session.delete(row)
+        session.flush()      # before save_run may write the instance's next timer job
+        instance = queries.lock_instance(session, job.instance_id)
+        process = load_process(instance.definition)
+        run = restore_run(instance, process)
+        try:
+            run.fire_due_timers()
+        except RunNotActive:
+            return "dropped"
+        save_run(session, instance, process, run, actor=None, at=now())
         return "done"
 
 

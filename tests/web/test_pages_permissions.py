@@ -16,7 +16,8 @@ PAGES = {
     "/catalogue/widgets":            (302, 200, 200, 200, 200, 200),
     "/inbox":                        (302, 200, 200, 200, 200, 200),
     "/requests":                     (302, 200, 200, 200, 200, 200),
-    "/admin":                        (302, 200, 200, 200, 200, 200),   # each sees the incidents they may
+    "/admin":                        (302, 200, 200, 200, 200, 200),
+    "/messages":                     (302, 200, 200, 200, 200, 200),   # each sees the incidents they may
     "/tasks/{task}":                 (302, 403, 200, 200, 200, 200),
     "/instances/{case}":             (302, 403, 200, 200, 200, 200),
     "/instances/{case}/diagram.bpmn": (302, 403, 200, 200, 200, 200),

@@ -7,11 +7,13 @@ template: ``{% set active_nav = "inbox" %}`` after ``{% extends "base.html" %}``
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask, current_app, request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+
+from app.services import outbox
 
 from .auth import known_caller
 
@@ -32,6 +34,7 @@ NAV = (
     NavItem("catalogue", "Catalogue", "pages.catalogue"),
     NavItem("inbox", "Inbox", "pages.inbox"),
     NavItem("requests", "My requests", "pages.my_requests"),
+    NavItem("messages", "Messages", "pages.messages"),
     NavItem("admin", "Admin", "pages.admin", roles=("admin", "owner", "auditor")),
 )
 
@@ -41,9 +44,26 @@ def _layout_context() -> dict:
     current = next((item.key for item in NAV if item.endpoint == request.endpoint), None)
     return {
         "caller": caller,
-        "nav_items": [item for item in NAV if item.visible_to(caller)],
+        "nav_items": _with_unread_count([item for item in NAV if item.visible_to(caller)], caller),
         "current_nav": current,
     }
+
+
+def _with_unread_count(items: list[NavItem], caller) -> list[NavItem]:
+    """"Messages (2 new)" while the person has unread messages: one COUNT, and
+    only where a top bar is drawn (an htmx fragment, such as the inbox's
+    refresh, has none)."""
+    if not any(item.key == "messages" for item in items) or request.headers.get("HX-Request"):
+        return items
+    try:
+        unread = outbox.unread_count(caller)
+    except Exception:  # noqa: BLE001 - an error page must render whatever the database does
+        current_app.logger.exception("could not count the unread messages for the top bar")
+        return items
+    if not unread:
+        return items
+    return [replace(item, label=f"{item.label} ({unread} new)") if item.key == "messages" else item
+            for item in items]
 
 
 def csrf_field() -> Markup:

@@ -1,0 +1,104 @@
+"""The built-in ``notify`` hook in a real process, run by the worker: the
+message lands in each recipient's outbox, linked to the case, and the result
+says who got it; a mistake in the diagram becomes an incident at once."""
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+import app.services.notify_hook  # noqa: F401 - registers "notify", as the worker's load_hooks does
+from app.database import write_transaction
+from app.hooks import HookContext, HookFailed, default_registry
+from app.models import Group, Incident, Instance, Job, OutboxMessage, db
+from app.services import instances, jobs, users
+from app.services.notify_hook import notify_hook
+from tests.support.bpmn import service_process
+
+
+@pytest.fixture
+def start(app_ctx, deploy):
+    """start(params) → the id of a case of a process whose one service task
+    calls notify with ``params`` (Python expressions over the case's data)."""
+    users.add_user("ann", groups=["service-desk"])
+    users.add_user("bob", groups=["service-desk"])
+    users.add_user("dave")
+    with write_transaction() as session:
+        session.add(Group(name="night-shift"))
+
+    def run(params: dict[str, str]) -> int:
+        deploy({"notice.bpmn": service_process("notice", "notify", params)})
+        case_id = instances.start_instance("notice", users.get_user("dave"),
+                                           data={"summary": "Laptop X1 for Dave", "lines": ["a", "b"]}).id
+        db.session.remove()
+        return case_id
+    return run
+
+
+def _instance(instance_id: int) -> Instance:
+    """The case as the worker left it (not the session's earlier copy)."""
+    db.session.expire_all()
+    return db.session.get(Instance, instance_id)
+
+
+def _messages() -> list[tuple]:
+    return [tuple(row) for row in db.session.execute(
+        sa.select(OutboxMessage.recipient, OutboxMessage.subject, OutboxMessage.body, OutboxMessage.instance_id)
+        .order_by(OutboxMessage.id))]
+
+
+def test_the_worker_loads_the_notify_hook():
+    from app.worker import load_hooks
+
+    load_hooks()
+    assert "notify" in default_registry.names()
+
+
+def test_a_case_notifies_a_group_and_a_person(start):
+    instance_id = start({"groups": "'service-desk'", "to": "['dave', 'ann']",
+                         "subject": "'New request'", "body": "'Please look at ' + summary + '\\n' + lines[1]"})
+    assert _messages() == []                      # the worker sends it, not the start
+    assert jobs.run_due("w1") == 1
+    instance = _instance(instance_id)
+    assert instance.status == "completed"
+    assert instance.data["answer"] == {"recipients": ["dave", "ann", "bob"], "emailed": 0,
+                                       "empty_groups": [], "inactive_users": []}
+    assert _messages() == [(name, "New request", "Please look at Laptop X1 for Dave\nb", instance_id)
+                           for name in ("dave", "ann", "bob")]
+    assert db.session.scalars(sa.select(Job)).all() == []
+
+
+def test_a_group_with_nobody_in_it_is_no_failure(start):
+    instance_id = start({"groups": "['night-shift']", "subject": "'Tonight'", "body": "'Anyone?'"})
+    jobs.run_due("w1")
+    instance = _instance(instance_id)
+    assert instance.status == "completed"
+    assert instance.data["answer"]["recipients"] == [] and instance.data["answer"]["empty_groups"] == ["night-shift"]
+
+
+@pytest.mark.parametrize("params, named", [
+    ({"to": "['ann', 'zed']", "subject": "'Hi'", "body": "'Text'"}, "parameter 'to': No user named 'zed'."),
+    ({"groups": "'ghosts'", "subject": "'Hi'", "body": "'Text'"}, "parameter 'groups': No group named 'ghosts'."),
+    ({"groups": "42", "subject": "'Hi'", "body": "'Text'"}, "parameter 'groups': Give a name or a list"),
+    ({"to": "'ann'", "body": "'Text'"}, "parameter 'subject': A subject is required."),
+    ({"to": "'ann'", "subject": "'x' * 301", "body": "'Text'"}, "parameter 'subject': At most 300 characters"),
+    ({"to": "'ann'", "subject": "'Hi'", "body": "'x' * 20001"}, "parameter 'body': At most 20000 characters"),
+    ({"to": "'ann'", "subject": "'Hi'"}, "parameter 'body': A text is required."),
+    ({"subject": "'Hi'", "body": "'Text'"}, "parameter 'to' or 'groups': Name at least one person or group."),
+    ({"to": "None", "groups": "None", "subject": "'Hi'", "body": "'Text'"}, "parameter 'to' or 'groups'"),
+    ({"group": "'service-desk'", "subject": "'Hi'", "body": "'Text'"}, "unknown parameter(s) 'group'"),
+])
+def test_a_mistake_in_the_parameters_is_an_incident_at_once(start, params, named):
+    instance_id = start(params)
+    assert jobs.run_due("w1") == 1
+    assert _instance(instance_id).status == "failed"
+    [incident] = db.session.scalars(sa.select(Incident)).all()
+    assert incident.element == "call" and named in incident.message
+    assert incident.message.endswith("(after 1 attempt)")        # not retried: it would fail the same way
+    assert _messages() == []
+
+
+def test_the_hook_refuses_parameters_that_are_not_a_mapping(app_ctx, clock):
+    context = HookContext(instance_id=1, task_id="t", element="call", now=clock.now())
+    with pytest.raises(HookFailed) as failed:
+        notify_hook(["ann"], context)
+    assert not failed.value.retryable and "must be a mapping" in failed.value.message
