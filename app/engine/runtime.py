@@ -8,7 +8,6 @@ the ERROR task's ``internal_data``, so they survive dump and restore.
 """
 from __future__ import annotations
 
-import traceback
 from copy import deepcopy
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -17,9 +16,9 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.failures import FAILURE_KEY, Failure, reach_children, task_in_traceback, with_task
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
 from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, error_boundary_for, is_service_task
@@ -28,7 +27,6 @@ from app.engine.timers import due_time, now_for, workflow_now
 
 PRUNE_EVERY_ROUNDS = 10       # in a loop with no wait state: bounds depth and the cost of each round
 MAX_ROUNDS = 100_000          # a diagram that loops without ever waiting
-_FAILURE_KEY = "baton_failure"
 
 
 @dataclass(frozen=True)
@@ -38,15 +36,6 @@ class HumanTask:
     name: str                # the diagram's label, or the bpmn id
     lane: str | None
     data: dict               # the task's data, JSON-safe
-
-
-@dataclass(frozen=True)
-class Failure:
-    element: str             # bpmn id of the failed task
-    name: str
-    message: str
-    line: int | None         # script line, when the error is in a script
-    error_type: str
 
 
 class TaskNotReady(Exception):
@@ -114,7 +103,7 @@ class WorkflowRun:
         task = min(self._error_tasks(), key=lambda t: t.last_state_change, default=None)
         if task is None:
             return None
-        info = task.internal_data.get(_FAILURE_KEY) or {}
+        info = task.internal_data.get(FAILURE_KEY) or {}
         spec = task.task_spec
         return Failure(element=spec.bpmn_id or spec.name, name=spec.bpmn_name or spec.bpmn_id or spec.name,
                        message=info.get("message", "the task failed"), line=info.get("line"),
@@ -147,7 +136,7 @@ class WorkflowRun:
                 call = replace(call, params=jsonable(call.params))
             except Exception as exc:   # noqa: BLE001 - recorded on the task: an incident
                 task.error()
-                self._record_failure(_with_task(exc, task))
+                self._record_failure(with_task(exc, task))
                 continue
             task.internal_data[QUEUED_KEY] = True
             calls.append(call)
@@ -211,7 +200,7 @@ class WorkflowRun:
         task = self._waiting_service_task(task_id)
         task.internal_data.pop(QUEUED_KEY, None)
         task.error()
-        task.internal_data[_FAILURE_KEY] = {"message": message, "error_type": "ServiceCallFailed",
+        task.internal_data[FAILURE_KEY] = {"message": message, "error_type": "ServiceCallFailed",
                                             "line": None, "phase": "run"}
 
     def throw_service_error(self, task_id: str, code: str, message: str = "") -> bool:
@@ -270,10 +259,10 @@ class WorkflowRun:
         if not errors:
             raise RunNotActive("the instance has not failed: nothing to retry")
         for task in sorted(errors, key=lambda t: t.last_state_change):
-            info = task.internal_data.pop(_FAILURE_KEY, None) or {}
+            info = task.internal_data.pop(FAILURE_KEY, None) or {}
             if info.get("phase") == "update":
                 task._set_state(info.get("state", TaskState.FUTURE))
-                if not self._guarded(lambda: _reach_children(task.parent)):
+                if not self._guarded(lambda: reach_children(task.parent)):
                     return
                 continue
             if not task.task_spec.manual:
@@ -331,8 +320,8 @@ class WorkflowRun:
         task = getattr(exc, "task", None)
         if task is None or not task.has_state(TaskState.ERROR):
             # TaskSpec._run puts a task that raised in ERROR before re-raising.
-            unexplained = [t for t in self._error_tasks() if _FAILURE_KEY not in t.internal_data]
-            task = unexplained[0] if unexplained else task or self._task_in_traceback(exc)
+            unexplained = [t for t in self._error_tasks() if FAILURE_KEY not in t.internal_data]
+            task = unexplained[0] if unexplained else task or task_in_traceback(exc, self._workflows())
         if task is None:
             raise exc                        # not caused by a task: a bug, let the caller roll back
         info = {"message": str(exc), "error_type": getattr(exc, "error_type", None) or type(exc).__name__,
@@ -341,18 +330,7 @@ class WorkflowRun:
             # Failed while being reached (TaskSpec._update), not while running.
             info.update(phase="update", state=task.state)
             task._set_state(TaskState.ERROR)
-        task.internal_data[_FAILURE_KEY] = info
-
-    def _task_in_traceback(self, exc: Exception):
-        # Errors raised while a task is being reached (TaskSpec._update, say a
-        # timer whose duration does not parse) carry no task; SpiffWorkflow
-        # names the task being worked on ``my_task`` throughout.
-        ours = {id(wf) for wf in self._workflows()}
-        for frame, _ in reversed(list(traceback.walk_tb(exc.__traceback__))):
-            task = frame.f_locals.get("my_task")
-            if isinstance(task, Task) and id(task.workflow) in ours:
-                return task
-        return None
+        task.internal_data[FAILURE_KEY] = info
 
     def _require_running(self) -> None:
         if self.status == "failed":
@@ -386,17 +364,3 @@ class WorkflowRun:
         except ValueError:
             return None
         return next((wf.tasks[uuid] for wf in self._workflows() if uuid in wf.tasks), None)
-
-
-def _with_task(exc: Exception, task) -> Exception:
-    if getattr(exc, "task", None) is None:
-        exc.task = task
-    return exc
-
-
-def _reach_children(task) -> None:
-    # What TaskSpec._on_complete does for a finished task's children; used to
-    # retry a child whose update failed part-way through that loop.
-    for child in task.children:
-        if not child.has_state(TaskState.FINISHED_MASK):
-            child.task_spec._update(child)

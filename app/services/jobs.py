@@ -124,9 +124,7 @@ def _succeeded(job: ClaimedJob, worker: str, result: Any) -> str:
         row = _still_ours(session, job, worker)
         if row is None:
             return "lost"
-        instance = queries.lock_instance(session, job.instance_id)
-        process = load_process(instance.definition)
-        run = restore_run(instance, process)
+        instance, process, run = _locked_run(session, job.instance_id)
         at = now()
         try:
             run.finish_service_call(job.task_id, job.result_variable, result)
@@ -148,9 +146,7 @@ def _fire_timers(job: ClaimedJob, worker: str) -> str:
             return "lost"
         session.delete(row)
         session.flush()      # before save_run may write the instance's next timer job
-        instance = queries.lock_instance(session, job.instance_id)
-        process = load_process(instance.definition)
-        run = restore_run(instance, process)
+        instance, process, run = _locked_run(session, job.instance_id)
         try:
             run.fire_due_timers()
         except RunNotActive:
@@ -166,9 +162,7 @@ def _bpmn_error(job: ClaimedJob, worker: str, error: BpmnError) -> str:
         row = _still_ours(session, job, worker)
         if row is None:
             return "lost"
-        instance = queries.lock_instance(session, job.instance_id)
-        process = load_process(instance.definition)
-        run = restore_run(instance, process)
+        instance, process, run = _locked_run(session, job.instance_id)
         try:
             caught = run.throw_service_error(job.task_id, error.code, error.message)
         except (TaskNotReady, RunNotActive):
@@ -199,7 +193,7 @@ def _failed(job: ClaimedJob, worker: str, message: str, *, retryable: bool) -> s
             row.due_at = at + min(BACKOFF_BASE * 2 ** (job.attempt - 1), MAX_BACKOFF)
             return "retry"
         process = load_process(instance.definition)
-        run = restore_run(instance, process)
+        run = restore_run(instance, process)    # the instance is locked above, for the audit event
         session.delete(row)
         try:
             run.fail_service_call(job.task_id, f"{message} (after {job.attempt} attempt"
@@ -208,6 +202,13 @@ def _failed(job: ClaimedJob, worker: str, message: str, *, retryable: bool) -> s
             return "dropped"
         save_run(session, instance, process, run, actor=None, at=at)
         return "incident"
+
+
+def _locked_run(session, instance_id: int):
+    """The instance locked for this transaction, its process and its restored run."""
+    instance = queries.lock_instance(session, instance_id)
+    process = load_process(instance.definition)
+    return instance, process, restore_run(instance, process)
 
 
 def _still_ours(session, job: ClaimedJob, worker: str) -> Job | None:

@@ -22,7 +22,7 @@ def admin(caller: Caller):
                            may_retry=permissions.is_admin(caller))
 
 
-@bp.route("/admin/incidents/<int:incident_id>/retry", methods=["POST"])
+@bp.route("/admin/incidents/<int(max=2147483647):incident_id>/retry", methods=["POST"])
 @login_required
 def retry_incident(incident_id: int, caller: Caller):
     try:
