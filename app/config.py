@@ -22,6 +22,11 @@ def settings_from_env(instance_path: Path) -> dict:
         # How long a recognised API token is trusted without asking the database again
         # (a revocation by another process takes effect within this time).
         "BATON_TOKEN_CACHE_SECONDS": float(os.environ.get("BATON_TOKEN_CACHE_SECONDS", "10")),
+        # How long a worker owns a job it claimed: a worker that dies mid-job loses it after this.
+        # Longer than any hook may take (the http hook stops at 60 s).
+        "BATON_JOB_LEASE_SECONDS": float(os.environ.get("BATON_JOB_LEASE_SECONDS", "300")),
+        # How long an idle worker waits before looking for new jobs (it wakes earlier for a job it knows is due).
+        "BATON_WORKER_POLL_SECONDS": float(os.environ.get("BATON_WORKER_POLL_SECONDS", "1")),
         # Where the notify hook sends email: smtp[s]://[user:password@]host[:port][?from=...&starttls=1].
         "BATON_SMTP_URL": os.environ.get("BATON_SMTP_URL", ""),
         # The browser session: HttpOnly, never sent along by another site's forms, and behind

@@ -47,16 +47,22 @@ def run_once(app: Flask, worker: str | None = None) -> int:
             return total
 
 
-def run_forever(app: Flask, stop: threading.Event, poll_seconds: float = POLL_SECONDS) -> None:
+def run_forever(app: Flask, stop: threading.Event, poll_seconds: float | None = None) -> None:
+    """Run due jobs until ``stop`` is set. Idle, the worker sleeps until the next
+    job it knows of falls due, and at most ``poll_seconds`` (jobs other
+    processes write meanwhile are found then)."""
     worker = jobs.worker_name()
+    poll = poll_seconds if poll_seconds is not None else float(app.config.get("BATON_WORKER_POLL_SECONDS", POLL_SECONDS))
     while not stop.is_set():
         try:
-            ran = run_once(app, worker)
+            run_once(app, worker)
+            with app.app_context():
+                pause = jobs.seconds_until_due(poll)
         except Exception:   # noqa: BLE001 - a database hiccup must not end the worker
             log.exception("the worker's round failed; trying again")
-            ran = 0
-        if not ran:
-            stop.wait(poll_seconds)
+            pause = poll
+        if pause > 0:
+            stop.wait(pause)
 
 
 def start_thread(app: Flask) -> threading.Event:

@@ -32,7 +32,6 @@ from .context import now, setting
 from .execution import restore_run, save_run
 from .processes import load_process
 
-LEASE = timedelta(minutes=5)           # longer than any hook may take (the http hook stops at 60 s)
 BACKOFF_BASE = timedelta(seconds=10)   # 10 s, 20 s, 40 s, ... between attempts
 MAX_BACKOFF = timedelta(hours=1)
 SUSPENDED_RECHECK = timedelta(minutes=1)
@@ -66,11 +65,12 @@ def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
         if session.get_bind().dialect.name == "postgresql":
             query = query.with_for_update(skip_locked=True)
         jobs = list(session.scalars(query))
+        lease_until = at + timedelta(seconds=float(setting("BATON_JOB_LEASE_SECONDS", 300)))
         for job in jobs:
-            job.locked_by, job.locked_until = worker, at + LEASE
+            job.locked_by, job.locked_until = worker, lease_until
         return [ClaimedJob(id=j.id, kind=j.kind, instance_id=j.instance_id, task_id=j.task_id, element=j.element, hook=j.hook,
                            params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
-                           max_attempts=j.max_attempts, lease_until=at + LEASE) for j in jobs]
+                           max_attempts=j.max_attempts, lease_until=lease_until) for j in jobs]
 
 
 def run_job(job: ClaimedJob, worker: str) -> str:
@@ -99,6 +99,20 @@ def run_due(worker: str, limit: int = 10) -> int:
     for job in jobs:
         run_job(job, worker)
     return len(jobs)
+
+
+def next_due_at() -> datetime | None:
+    """When the earliest job falls due (leased ones included: a lease runs out too)."""
+    free_at = sa.case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
+    return db.session.scalar(sa.select(sa.func.min(free_at, type_=Job.due_at.type)))
+
+
+def seconds_until_due(limit: float) -> float:
+    """How long an idle worker may sleep: until the next job falls due, at most ``limit``."""
+    due = next_due_at()
+    if due is None:
+        return limit
+    return min(limit, max(0.0, (due - now()).total_seconds()))
 
 
 def _instance_status(instance_id: int) -> str | None:

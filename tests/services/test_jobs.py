@@ -134,11 +134,11 @@ def test_an_unknown_hook_is_an_incident_that_names_it(start):
     assert "no.such.hook" in db.session.scalar(sa.select(Incident.message))
 
 
-def test_a_worker_that_lost_its_lease_does_not_apply_its_result(start, clock):
+def test_a_worker_that_lost_its_lease_does_not_apply_its_result(start, clock, app):
     instance_id = start("test.echo")
     [slow] = jobs.claim_due("slow-worker")
     assert jobs.claim_due("w2") == []                    # leased: nobody else takes it
-    clock.advance(jobs.LEASE + timedelta(seconds=1))     # the slow worker is presumed dead
+    clock.advance(timedelta(seconds=app.config["BATON_JOB_LEASE_SECONDS"] + 1))     # the slow worker is presumed dead
     [taken_over] = jobs.claim_due("w2")
     assert jobs.run_job(slow, "slow-worker") == "lost"   # it called, but may not apply the answer
     assert _instance(instance_id).status == "running"
@@ -221,3 +221,13 @@ def test_a_bpmn_error_nothing_catches_is_an_incident(start):
     jobs.run_due("w1")
     assert _instance(instance_id).status == "failed"
     assert "OOPS" in db.session.scalar(sa.select(Incident.message))
+
+
+def test_an_idle_worker_sleeps_until_the_next_job_falls_due(start, clock, app):
+    assert jobs.seconds_until_due(1.0) == 1.0              # nothing to do: the poll interval
+    start("test.echo")
+    assert jobs.seconds_until_due(1.0) == 0.0              # due now
+    [job] = jobs.claim_due("w1")
+    lease = app.config["BATON_JOB_LEASE_SECONDS"]
+    assert jobs.seconds_until_due(lease * 2) == lease      # leased: free again when the lease runs out
+    assert jobs.seconds_until_due(1.0) == 1.0
