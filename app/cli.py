@@ -2,6 +2,7 @@
 and prints; problems go to stderr with exit code 1."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -227,6 +228,53 @@ def retry_incident(incident_id: int) -> None:
         except ServiceError as exc:
             _fail([exc.message])
         click.echo(f"instance {instance.id}: {instance.status}")
+
+
+@main.command("message")
+@click.argument("name")
+@click.option("--correlation", "correlation", multiple=True, metavar="PROPERTY=VALUE",
+              help="A correlation value (repeatable); the value is read as JSON when it parses, else as text.")
+@click.option("--data", default=None, metavar="JSON", help="The message's data: a JSON object.")
+@click.option("--id", "message_id", default=None, help="A message id: the same id is applied once.")
+def send_message(name: str, correlation: tuple[str, ...], data: str | None, message_id: str | None) -> None:
+    """Send a message to the instances waiting for it (as POST /messages)."""
+    from app.services import messages
+    from app.services.errors import InvalidData, ServiceError
+
+    values, problems = _correlation_values(correlation)
+    try:
+        payload = json.loads(data) if data is not None else None
+    except ValueError as exc:
+        problems.append(f"--data: not JSON ({exc})")
+    if problems:
+        _fail(problems)
+    app = _app()
+    with app.app_context():
+        try:
+            result = messages.send_message(_cli_actor(), name, correlation=values, data=payload,
+                                           message_id=message_id)
+        except InvalidData as exc:
+            _fail([f"{field}: {' '.join(msgs)}" for field, msgs in exc.fields.items()])
+        except ServiceError as exc:
+            _fail([exc.message])
+    if result.duplicate:
+        click.echo(f"message id {message_id} was applied before; nothing done now")
+    click.echo(f"delivered to: {', '.join(map(str, result.delivered_to)) or '-'}; "
+               f"started: {', '.join(map(str, result.started)) or '-'}")
+
+
+def _correlation_values(pairs: tuple[str, ...]) -> tuple[dict, list[str]]:
+    values, problems = {}, []
+    for pair in pairs:
+        prop, sep, text = pair.partition("=")
+        if not sep or not prop.strip():
+            problems.append(f"--correlation {pair!r}: write PROPERTY=VALUE")
+            continue
+        try:
+            values[prop.strip()] = json.loads(text)
+        except ValueError:
+            values[prop.strip()] = text
+    return values, problems
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ _loaded = False
 def load_hooks() -> None:
     """Hooks other packages add through the ``baton.hooks`` entry points, once per process."""
     import app.services.notify_hook  # noqa: F401 - registers "notify"
+    import app.services.priority_hook  # noqa: F401 - registers "raise_priority"
     import app.services.store_hook  # noqa: F401 - registers "store"
     global _loaded
     with _entry_points_loaded:
@@ -43,7 +44,7 @@ def run_once(app: Flask, worker: str | None = None) -> int:
         with app.app_context():
             ran = jobs.run_due(worker, BATCH)
         total += ran
-        if ran < BATCH:
+        if not ran:
             return total
 
 

@@ -21,7 +21,7 @@ from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from lxml import etree
 
-from app.engine import task_timing, xml
+from app.engine import start_timers, task_timing, xml
 from app.engine.forms import check_form_schema, form_from_camunda_fields
 from app.engine.model import Form, ProcessModel, TaskMeta
 from app.engine.parser import BatonCamundaParser, BatonSpiffParser, problem_from_exception
@@ -204,6 +204,13 @@ class _BundleReader:
         # Message and timer starts are started by their event, not by a person.
         model.startable = any(isinstance(t.event_definition, NoneEventDefinition) for t in starts)
         model.start_form = next((f for f in (self._form_of(file, t) for t in starts) if f), None)
+        model.initiator = next((v for v in (
+            (self.ids.get((file, t.bpmn_id)).get(f"{{{xml.CAMUNDA_NS}}}initiator")
+             or _properties(self.ids.get((file, t.bpmn_id))).get("initiator") or "").strip()
+            for t in starts if isinstance(t.event_definition, NoneEventDefinition)) if v), None)
+        # Scheduled at deploy time, so a start timer must make sense without any instance.
+        self.problems += [xml.problem_at(file, self.ids.get((file, timer.bpmn_id)), message)
+                          for timer, message in start_timers.problems(spec)]
         return model
 
     # --- human tasks and their forms --------------------------------------------
@@ -212,8 +219,8 @@ class _BundleReader:
         # Every task spec comes from an element with an id; the fallback is only a guard.
         element = self.ids.get((file, task_spec.bpmn_id), etree.Element("missing"))
         extensions = getattr(task_spec, "extensions", None) or {}
-        assignee = (element.get(f"{{{xml.CAMUNDA_NS}}}assignee") or "").strip()
         props = _properties(element)
+        assignee = (element.get(f"{{{xml.CAMUNDA_NS}}}assignee") or props.get("assignee") or "").strip()
         due = (element.get(f"{{{xml.CAMUNDA_NS}}}dueDate") or props.get("dueDate") or "").strip() or None
         urgency = (element.get(f"{{{xml.CAMUNDA_NS}}}priority") or props.get("priority") or "").strip() or None
         for message in task_timing.check(due, urgency):
@@ -225,10 +232,13 @@ class _BundleReader:
             documentation=xml.documentation(element),
             instructions=(extensions.get("instructionsForEndUser") or "").strip(),
             assignee=assignee or None,
-            candidate_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateGroups")),
-            candidate_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateUsers")),
+            candidate_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateGroups")
+                                         or props.get("candidateGroups")),
+            candidate_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateUsers")
+                                        or props.get("candidateUsers")),
             due_date=due, priority=urgency,
             form=self._form_of(file, task_spec),
+            completed_by_variable=(props.get("completedByVariable") or "").strip() or None,
         )
 
     def _form_of(self, file: str, task_spec) -> Form | None:

@@ -45,6 +45,7 @@ class TaskMeta:
     due_date: str | None = None        # as written: a duration, a date, or ``${...}`` (engine.task_timing)
     priority: str | None = None        # as written: 0-100, or ``${...}``
     form: Form | None = None
+    completed_by_variable: str | None = None   # who completed it goes into this variable
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -72,3 +73,4 @@ class ProcessModel:
     start_form: Form | None = None
     category: str = ""                 # where the catalogue lists it (a "category" property)
     startable: bool = True             # has a plain start event, so people can start it
+    initiator: str | None = None       # the starter's username goes into this variable

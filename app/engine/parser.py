@@ -14,7 +14,10 @@ and what it keeps:
   ``spec.extensions["camunda"]``, which the spec serializer stores;
 - service tasks of both dialects wait for the worker (``_waits_for_worker``);
 - timer events of both dialects read Baton's clock (``_with_clocked_timers``,
-  app/engine/timers.py).
+  app/engine/timers.py);
+- Camunda message events without Camunda's payload extensions are plain BPMN
+  message events, as the library already makes receive tasks: a message's
+  data then becomes the instance's variables, as in Camunda.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.parser.event_parsers import EventDefinitionParser
 from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import CamundaStartEventParser
@@ -34,6 +38,7 @@ from SpiffWorkflow.camunda.parser.task_spec import (
     CAMUNDA_MODEL_NS, BusinessRuleTaskParser, CamundaTaskParser, UserTaskParser,
 )
 from SpiffWorkflow.camunda.specs.business_rule_task import BusinessRuleTask
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition as CamundaMessageEventDefinition
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import ServiceTaskParser as SpiffServiceTaskParser
 from SpiffWorkflow.spiff.specs.defaults import ServiceTask as SpiffServiceTask
@@ -126,10 +131,20 @@ class _BatonParserMixin:
 class _ClockedTimerParsing:
     """Mixed into every event parser: the timer definition the library builds
     (and validates) is swapped for Baton's subclass that reads the workflow's
-    clock instead of ``datetime.now`` (see timers.py)."""
+    clock instead of ``datetime.now`` (see timers.py); and a Camunda message
+    definition that uses none of Camunda's payload extensions
+    (``camunda:expression``, ``camunda:resultVariable``) for the plain one."""
 
     def parse_timer_event(self, event):
         return clocked(super().parse_timer_event(event))
+
+    def parse_message_event(self, message_event):
+        definition = super().parse_message_event(message_event)
+        if isinstance(definition, CamundaMessageEventDefinition) and \
+                definition.expression is None and definition.result_var is None:
+            return MessageEventDefinition(definition.name, definition.correlation_properties,
+                                          description=definition.description)
+        return definition
 
 
 @cache

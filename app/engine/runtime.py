@@ -18,6 +18,7 @@ from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine import messages, start_events
 from app.engine.failures import FAILURE_KEY, Failure, reach_children, task_in_traceback, with_task
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
@@ -64,15 +65,20 @@ class WorkflowRun:
         self.workflow = workflow
         self.flavour = flavour
         self._steps = StepLog(seen=self._states())
+        # Whether the stored message index of the instance may hold rows to replace.
+        self.waited_for_messages = any(messages.is_message_event(t) for t in workflow.event_manager.tasks.values())
 
     # --- creating -------------------------------------------------------------
 
     @classmethod
     def start(cls, spec, subprocess_specs, flavour: str, data: dict | None,
-              script_engine=None) -> "WorkflowRun":
+              script_engine=None, start_event: str | None = None) -> "WorkflowRun":
+        """``start_event``: the message or timer start event that starts this
+        instance; None when a person starts it (start_events.choose)."""
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine or default_script_engine())
         # The root task runs first and hands its data to the start event.
         workflow.task_tree.set_data(**deepcopy(data or {}))
+        start_events.choose(workflow, start_event)
         run = cls(workflow, flavour)
         run._steps.mark_seen({})            # nothing reported yet: all the start finishes is new
         run.advance()
@@ -157,10 +163,21 @@ class WorkflowRun:
         at the next refresh) counts as due now."""
         dues = []
         for task in self.workflow.event_manager.tasks.values():
-            if isinstance(task.task_spec.event_definition, TimerEventDefinition):
-                pending = task.task_spec.event_definition.details(task)
-                dues.append(due_time(pending.value) or now_for(task))
+            definition = task.task_spec.event_definition
+            # An event-based gateway waits with its catch events' definitions.
+            for timer in getattr(definition, "event_definitions", [definition]):
+                if isinstance(timer, TimerEventDefinition):
+                    dues.append(due_time(timer.details(task).value) or now_for(task))
         return min(dues, default=None)
+
+    def waiting_messages(self) -> list[messages.MessageWait]:
+        """The message events this run waits on, with the correlation each expects."""
+        evaluate = self.workflow.script_engine.evaluate
+        return [wait for t in self.workflow.event_manager.tasks.values() for wait in messages.waiting(t, evaluate)]
+
+    def take_sent_messages(self) -> list[messages.SentMessage]:
+        """Messages the run sent that nothing in it caught, each once (the host delivers them)."""
+        return [m for m in map(messages.sent, self.workflow.get_events()) if m is not None]
 
     def evaluate(self, task_id: str, expression: str) -> Any:
         task = self._task(task_id)
@@ -213,12 +230,44 @@ class WorkflowRun:
         if catcher is None:
             return False
         task.internal_data.pop(QUEUED_KEY, None)
+        self._catch_on_boundary(catcher, error_code=code, error_message=message)
+        return True
+
+    def escalate_service_call(self, task_id: str, code: str, message: str, result_variable: str,
+                              result: Any) -> bool:
+        """The hook raised an escalation: an escalation boundary event that
+        catches ``code`` starts its path (``escalation_code``/``_message`` in
+        its data). An interrupting one ends the service task; otherwise, and
+        when nothing catches it (an escalation is not a failure), the task
+        completes with ``result``. True when a boundary event caught it."""
+        task = self._waiting_service_task(task_id)
+        catcher = error_boundary_for(task, code, escalation=True)
+        if catcher is not None:
+            interrupting = catcher.task_spec.cancel_activity
+            if interrupting:
+                task.internal_data.pop(QUEUED_KEY, None)
+            self._catch_on_boundary(catcher, escalation_code=code, escalation_message=message)
+            if interrupting or self.status != "running":
+                return True
+        self.finish_service_call(task_id, result_variable, result)
+        return catcher is not None
+
+    def _catch_on_boundary(self, catcher, **data) -> None:
         # Set on the boundary event itself: its data is what the path after it starts with.
-        catcher.set_data(error_code=code, error_message=message)
+        catcher.set_data(**data)
         event = BpmnEvent(catcher.task_spec.event_definition)
         if self._guarded(lambda: (catcher.task_spec.catch(catcher, event), catcher.task_spec._update(catcher))):
             self._advance()
-        return True
+
+    def deliver_message(self, task_id: str, name: str, data: Any, correlation: dict) -> None:
+        """The message ``name`` for the waiting task ``task_id`` (the host matched it)."""
+        self._require_running()
+        task = self._task(task_id)
+        if task is None or task.id not in self.workflow.event_manager.tasks or \
+                name not in {d.name for d in messages.message_definitions(task)}:
+            raise TaskNotReady(f"no message event {task_id} waiting for {name!r} in this instance")
+        if self._guarded(lambda: messages.deliver(task, name, data, correlation)):
+            self._advance()
 
     def _waiting_service_task(self, task_id: str):
         self._require_running()

@@ -24,13 +24,16 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import (
+    MessageEventDefinitionConverter, TimerConditionalEventDefinitionConverter,
+)
 from SpiffWorkflow.bpmn.serializer.default.task_spec import BpmnTaskSpecConverter, EventConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.registry import DefaultRegistry
 from SpiffWorkflow.bpmn.serializer.helpers.encoder import create_encoder
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_VERSION
 from SpiffWorkflow.bpmn.specs.defaults import ServiceTask, StartEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter as CamundaUserTaskConverter
 from SpiffWorkflow.camunda.specs.user_task import Form as CamundaForm
@@ -128,6 +131,11 @@ class _ClockedTimerConverter(TimerConditionalEventDefinitionConverter):
         super().__init__(target_class, registry, typename=library_class.__name__)
 
 
+class _PlainMessageConverter(MessageEventDefinitionConverter):
+    def __init__(self, target_class, registry):
+        super().__init__(target_class, registry, typename="BpmnMessageEventDefinition")
+
+
 def _with_clocked_timers(config: dict) -> dict:
     # Registered after the library's own timer converters (dict order), so
     # that restoring a timer type name builds Baton's class.
@@ -140,6 +148,10 @@ def _camunda_config() -> dict:
     # start events with forms; the library's Camunda config has neither.
     config[ServiceTask] = BpmnTaskSpecConverter
     config[StartEvent] = _CamundaStartEventConverter
+    # Plain message events (receive tasks, and Baton's parser makes every
+    # Camunda message event without payload extensions one); the library's
+    # Camunda config keeps only its own class, under the plain type name.
+    config[MessageEventDefinition] = _PlainMessageConverter
     return config
 
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import (
+    ErrorEventDefinition, EscalationEventDefinition,
+)
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 
@@ -41,11 +43,13 @@ def is_service_task(spec) -> bool:
     return isinstance(spec, ServiceTask)
 
 
-def error_boundary_for(task, code: str):
-    """The waiting error boundary event on ``task`` that catches ``code``: one
-    naming that code, else one catching every error; None if there is none."""
+def error_boundary_for(task, code: str, *, escalation: bool = False):
+    """The waiting error (or escalation) boundary event on ``task`` that
+    catches ``code``: one naming that code, else one catching every code; None
+    if there is none."""
+    kind = EscalationEventDefinition if escalation else ErrorEventDefinition
     siblings = [t for t in task.parent.children if t is not task and t.state == TaskState.WAITING
-                and isinstance(getattr(t.task_spec, "event_definition", None), ErrorEventDefinition)]
+                and isinstance(getattr(t.task_spec, "event_definition", None), kind)]
     exact = [t for t in siblings if t.task_spec.event_definition.code == code]
     catch_all = [t for t in siblings if not t.task_spec.event_definition.code]
     return (exact or catch_all or [None])[0]

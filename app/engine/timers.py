@@ -47,7 +47,7 @@ def workflow_now(workflow) -> datetime:
     return now if now.tzinfo is not None else now.replace(tzinfo=timezone.utc)
 
 
-def _evaluate(my_task, expression: str, accepts: tuple[type, ...], parses) -> object:
+def evaluate_timer(my_task, expression: str, accepts: tuple[type, ...], parses) -> object:
     """The value of a timer expression, or the expression itself when it is a
     bare ISO 8601 value that does not evaluate (see the module docstring)."""
     text = (expression or "").strip()
@@ -72,7 +72,7 @@ def _parses(parse, text: str) -> bool:
     return True
 
 
-def _as_utc(value) -> datetime:
+def as_utc(value) -> datetime:
     """A date timer's value (ISO text, datetime or date) as an aware UTC datetime."""
     if isinstance(value, datetime):
         value = value.isoformat()
@@ -82,7 +82,7 @@ def _as_utc(value) -> datetime:
     return TimerEventDefinition.parse_time_or_duration(str(value))
 
 
-def _duration_from(value, start: datetime) -> timedelta:
+def duration_from(value, start: datetime) -> timedelta:
     if isinstance(value, timedelta):
         return value
     # Months and years are counted in calendar days from `start`, as the library does.
@@ -98,9 +98,14 @@ def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelt
     parts = expression.upper().replace("--", "/").strip("R").split("/")
     if len(parts) == 2 and parts[1].startswith("P"):
         cycles = int(parts[0]) if parts[0] else -1
-        interval = _duration_from(parts[1], now)
+        interval = duration_from(parts[1], now)
         return cycles, now + interval, interval
     return TimerEventDefinition.parse_iso_recurring_interval(expression)
+
+
+def check_cycle(text: str) -> tuple[int, datetime, timedelta]:
+    """Parse a cycle only to see that it parses (raises if not)."""
+    return parse_cycle(text, _ANY_TIME)
 
 
 class ClockedTimeDateEventDefinition(TimeDateEventDefinition):
@@ -109,13 +114,13 @@ class ClockedTimeDateEventDefinition(TimeDateEventDefinition):
     def has_fired(self, my_task):
         due = my_task._get_internal_data("event_value")
         if due is None:
-            value = _evaluate(my_task, self.expression, (str, datetime, date),
+            value = evaluate_timer(my_task, self.expression, (str, datetime, date),
                               TimerEventDefinition.parse_time_or_duration)
             # Stored as UTC ISO text (the library keeps the raw value), so that
             # details().value is always a plain timestamp.
-            due = _as_utc(value).isoformat()
+            due = as_utc(value).isoformat()
             my_task._set_internal_data(event_value=due)
-        if _as_utc(due) < now_for(my_task):
+        if as_utc(due) <= now_for(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
@@ -126,12 +131,12 @@ class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):
     def has_fired(self, my_task):
         due = my_task._get_internal_data("event_value")
         if due is None:
-            value = _evaluate(my_task, self.expression, (str, timedelta),
+            value = evaluate_timer(my_task, self.expression, (str, timedelta),
                               TimerEventDefinition.parse_iso_duration)
             now = now_for(my_task)
-            due = (now + _duration_from(value, now)).isoformat()
+            due = (now + duration_from(value, now)).isoformat()
             my_task._set_internal_data(event_value=due)
-        if TimerEventDefinition.get_datetime(due) < now_for(my_task):
+        if TimerEventDefinition.get_datetime(due) <= now_for(my_task):
             my_task._set_internal_data(event_fired=True)
         return my_task._get_internal_data("event_fired", False)
 
@@ -146,14 +151,14 @@ class ClockedCycleTimerEventDefinition(CycleTimerEventDefinition):
         # after the last repetition the event itself fires (event_fired).
         state = my_task._get_internal_data("event_value")
         if state is None:
-            value = _evaluate(my_task, self.expression, (str,), lambda text: parse_cycle(text, _ANY_TIME))
+            value = evaluate_timer(my_task, self.expression, (str,), check_cycle)
             cycles, first, interval = parse_cycle(str(value), now_for(my_task))
             state = {"cycles": cycles, "next": first.isoformat(), "duration": interval.total_seconds()}
 
         ready = False
         if state["cycles"] != 0:
             due = datetime.fromisoformat(state["next"])
-            if due < now_for(my_task):
+            if due <= now_for(my_task):
                 state["next"] = (due + timedelta(seconds=state["duration"])).isoformat()
                 state["cycles"] -= 1
                 ready = True

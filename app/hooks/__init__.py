@@ -7,11 +7,11 @@ what ``call_hook`` returns.
 
     @hook("crm.lookup")
     def crm_lookup(params, context):
-        ...  # return JSON data, raise HookFailed (retried) or BpmnError (modelled path)
+        ...  # return JSON data, raise HookFailed (retried), BpmnError or BpmnEscalation (modelled paths)
 """
 from .calling import call_hook
 from .context import HookContext, hook_secrets
-from .errors import BpmnError, DuplicateHook, HookFailed, UnknownHook
+from .errors import BpmnError, BpmnEscalation, DuplicateHook, HookFailed, UnknownHook
 from .registry import ENTRY_POINT_GROUP, EntryPointProblem, HookRegistry, default_registry, hook, load_entry_points
 
 # Imported for its effect: the built-in `http` hook registers itself in default_registry.
@@ -19,6 +19,7 @@ from . import http as _http  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "BpmnError",
+    "BpmnEscalation",
     "DuplicateHook",
     "ENTRY_POINT_GROUP",
     "EntryPointProblem",

@@ -1,12 +1,12 @@
 """Calling a hook so that the worker only ever sees a JSON-able result, a
-``HookFailed`` or a ``BpmnError``, whatever the hook's code does."""
+``HookFailed``, a ``BpmnError`` or a ``BpmnEscalation``, whatever the hook's code does."""
 from __future__ import annotations
 
 import json
 from typing import Any
 
 from .context import HookContext
-from .errors import BpmnError, HookFailed
+from .errors import BpmnError, BpmnEscalation, HookFailed
 from .registry import HookRegistry
 
 
@@ -16,13 +16,16 @@ def call_hook(registry: HookRegistry, name: str, params: dict, context: HookCont
     change the stored value afterwards).
 
     Raises ``UnknownHook`` (a non-retryable ``HookFailed``), ``HookFailed``, or
-    ``BpmnError``. Any other ``Exception`` from the hook becomes a retryable
+    ``BpmnError`` or ``BpmnEscalation``. Any other ``Exception`` from the hook becomes a retryable
     ``HookFailed`` naming its type. ``KeyboardInterrupt`` and ``SystemExit`` pass:
     they mean the worker itself is being stopped.
     """
     fn = registry.get(name)
     try:
         result = fn(params, context)
+    except BpmnEscalation as escalation:
+        escalation.result = as_json_data(name, escalation.result)   # stored like a result
+        raise
     except (HookFailed, BpmnError):
         raise
     except Exception as exc:

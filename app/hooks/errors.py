@@ -2,7 +2,8 @@
 
 The worker tells these apart: ``HookFailed`` is retried (or becomes an incident
 when it is not retryable or retries run out), ``BpmnError`` is a modelled path
-that an error boundary event catches, and ``UnknownHook`` is a configuration
+that an error boundary event catches, ``BpmnEscalation`` one that an
+escalation boundary event takes (without failing the call), and ``UnknownHook`` is a configuration
 mistake that retrying on the same host will not fix.
 """
 from __future__ import annotations
@@ -35,6 +36,24 @@ class BpmnError(Exception):
 
     def __repr__(self) -> str:
         return f"BpmnError({self.code!r}, {self.message!r})"
+
+
+class BpmnEscalation(Exception):
+    """Raised by a hook to escalate without failing: an escalation boundary
+    event on the service task whose code matches starts its path ("stock is
+    low: tell procurement"). A non-interrupting one (and none at all, since an
+    escalation is not an error) lets the task complete with ``result``."""
+
+    def __init__(self, code: str, message: str = "", result=None):
+        if not isinstance(code, str) or not code:
+            raise ValueError("a BPMN escalation needs a non-empty code")
+        super().__init__(f"{code}: {message}" if message else code)
+        self.code = code
+        self.message = message
+        self.result = result
+
+    def __repr__(self) -> str:
+        return f"BpmnEscalation({self.code!r}, {self.message!r})"
 
 
 class UnknownHook(HookFailed, LookupError):

@@ -10,10 +10,11 @@ from .incidents import Incident
 from .jobs import Job
 from .records import Record
 from .outbox import OutboxMessage
+from .messages import MessageReceipt, MessageWait
 
 __all__ = [
     "db", "ApiToken", "Group", "User", "user_groups", "Deployment", "DefinitionVersion",
     "Instance", "HumanTask", "TaskCandidate", "AuditEvent", "Incident", "Job",
-    "OutboxMessage",
+    "OutboxMessage", "MessageReceipt", "MessageWait",
     "Record",
 ]

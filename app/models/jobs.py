@@ -21,8 +21,12 @@ class Job(db.Model):
     __table_args__ = (sa.Index("ix_job_due", "due_at", "locked_until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))          # "service"
-    instance_id: Mapped[int] = mapped_column(sa.ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))          # "service", "timer", "message" or "start"
+    # The instance it works on ("start": none yet; "message": the one that sent it).
+    instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    # For "start" jobs (timer start events): the version whose instances it starts.
+    definition_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("definition_version.id", ondelete="CASCADE"), index=True)
     task_id: Mapped[str] = mapped_column(sa.String(36))        # the waiting task in the workflow
     element: Mapped[str] = mapped_column(sa.String(200))       # its BPMN id
     hook: Mapped[str] = mapped_column(sa.String(200))

@@ -32,6 +32,10 @@ class OutboxMessage(db.Model):
     # stays in their messages even if the case is ever deleted; only the link goes.
     instance_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("instance.id", ondelete="SET NULL"), index=True)
+    # What sent it, e.g. "task:<uuid>" for the notify hook: a hook call run
+    # again (its worker died before it could report) finds its messages here
+    # and does not send them twice.
+    source: Mapped[str | None] = mapped_column(sa.String(100), index=True)
     created_at: Mapped[datetime]
     read_at: Mapped[datetime | None]
     email_status: Mapped[str] = mapped_column(sa.String(20), default="not_sent")

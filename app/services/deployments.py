@@ -11,7 +11,7 @@ from app.engine.bundle import load_bundle, validate_files
 from app.engine.problems import InvalidBundle, Problem
 from app.models import DefinitionVersion, Deployment, User, db
 
-from . import permissions
+from . import permissions, schedules
 from .context import now
 from .errors import InvalidDeployment
 from .processes import meta_to_dict
@@ -76,14 +76,16 @@ def deploy(files: dict[str, bytes], actor: User, *, dry_run: bool = False, sourc
                 session.add(deployment)
                 session.flush()
                 result.deployment_id = deployment.id
-            session.add(DefinitionVersion(
+            version = DefinitionVersion(
                 key=model.key, version=deployed.version, name=model.name, description=model.description,
                 category=model.category, startable=model.startable,
                 content_hash=bundle.content_hash, flavour=model.flavour, deployment=deployment,
                 deployed_at=deployment.deployed_at, deployed_by=actor.username, files=texts,
                 bpmn_file=_file_of(model.key, texts), spec_json=serializer.dump_spec(model),
-                meta=meta_to_dict(model.tasks, model.start_form),
-            ))
+                meta=meta_to_dict(model.tasks, model.start_form, model.initiator),
+            )
+            session.add(version)
+            schedules.replace_schedule(session, version, model.spec, at=deployment.deployed_at)
     return result
 
 

@@ -9,7 +9,7 @@ failed. It is the one place where engine results meet the tables.
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,9 +23,11 @@ from app.models import HumanTask, Incident, Instance
 
 from . import rows
 from .audit import record as audit
-from .job_rows import new_service_job, set_timer_job
+from .job_rows import new_message_job, new_service_job, set_message_waits, set_timer_job
 from .context import now, setting
 from .processes import LoadedProcess
+
+TIMER_RECHECK = timedelta(seconds=1)
 
 _engines: dict[float, SandboxedScriptEngine] = {}
 _engines_lock = threading.Lock()
@@ -47,9 +49,10 @@ def script_engine() -> SandboxedScriptEngine:
         return _engines[timeout]
 
 
-def start_run(process: LoadedProcess, data: dict) -> WorkflowRun:
+def start_run(process: LoadedProcess, data: dict, start_event: str | None = None) -> WorkflowRun:
+    """A new run; ``start_event``: the message or timer start event that starts it (None: a person does)."""
     return WorkflowRun.start(process.spec, process.subprocess_specs, process.flavour, data,
-                             script_engine=script_engine())
+                             script_engine=script_engine(), start_event=start_event)
 
 
 def restore_run(instance: Instance, process: LoadedProcess) -> WorkflowRun:
@@ -71,6 +74,12 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     # First: describing a call may fail its task (a parameter that does not evaluate).
     calls = run.take_service_calls()
     timer_due = run.next_timer_due() if run.status == "running" else None
+    if timer_due is not None and timer_due <= at:
+        # The run had its chance to fire it and did not: look again shortly,
+        # never in a tight loop of jobs that are always due.
+        timer_due = at + TIMER_RECHECK
+    message_waits = run.waiting_messages() if run.status == "running" else []
+    sent_messages = run.take_sent_messages()
     steps = list(instance.completed_steps or [])
     seen = set(steps)
     for step in run.take_step_log():
@@ -102,6 +111,10 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
         session.add(new_service_job(instance.id, call, at))
     if timer_due is not None:
         set_timer_job(session, instance.id, timer_due, at)
+    if message_waits or (run.waited_for_messages and not new):
+        set_message_waits(session, instance.id, message_waits, at, replace=not new)
+    for message in sent_messages:
+        session.add(new_message_job(instance.id, message, at))
     if status == "completed":
         audit(session, instance, "instance_completed", at, actor)
     elif failure is not None:

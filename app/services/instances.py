@@ -10,7 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import write_transaction
 from app.engine.forms import validate_submission
-from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, Job, User, db
+from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, Job, MessageWait, User, db
 
 from . import case_progress, permissions, queries
 from .case_progress import Progress
@@ -38,18 +38,26 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
         raise InvalidData(errors)
     if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
         raise InvalidData({"business_key": ["Must be text of at most 200 characters."]})
+    if process.initiator:
+        data = {**data, process.initiator: actor.username}
     # A new instance is nobody else's yet: the engine runs before the write lock is taken.
     run = start_run(process, data)
     with write_transaction() as session:
         at = now()
-        instance = Instance(
-            definition_version_id=definition.id, definition=definition, definition_key=definition.key,
-            definition_version=definition.version, status="running", business_key=business_key, data=data,
-            completed_steps=[], started_at=at, started_by=actor.username, updated_at=at)
+        instance = new_instance(definition, started_by=actor.username, data=data, business_key=business_key, at=at)
         audit(session, instance, "instance_started", at, actor.username, None,
               {"data": data, "version": definition.version, "business_key": business_key})
         save_run(session, instance, process, run, actor=actor.username, at=at)
     return instance
+
+
+def new_instance(definition: DefinitionVersion, *, started_by: str, data: dict, at,
+                 business_key: str | None = None) -> Instance:
+    """The row of an instance being started (``save_run`` inserts it)."""
+    return Instance(
+        definition_version_id=definition.id, definition=definition, definition_key=definition.key,
+        definition_version=definition.version, status="running", business_key=business_key, data=data,
+        completed_steps=[], started_at=at, started_by=started_by, updated_at=at)
 
 
 def _definition(key: str, version: int | None) -> DefinitionVersion:
@@ -135,6 +143,7 @@ def change_status(instance_id: int, action: str, actor: User, reason: str | None
             session.execute(sa.update(Incident).where(Incident.instance_id == instance.id,
                                                       Incident.resolved_at.is_(None)).values(resolved_at=at))
             session.execute(sa.delete(Job).where(Job.instance_id == instance.id))
+            session.execute(sa.delete(MessageWait).where(MessageWait.instance_id == instance.id))
         audit(session, instance, event, at, actor.username, None, {"reason": reason} if reason else None)
     return instance
 

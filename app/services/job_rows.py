@@ -1,4 +1,5 @@
-"""The job rows a run asks for (service calls, its next timer), written by
+"""The rows a run asks for beside its state (service calls, its next timer,
+the messages it sent, the message events it waits on), written by
 ``execution.save_run`` in the transaction that made the instance wait for them."""
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from app.engine.messages import MessageWait as WaitingMessage, SentMessage
 from app.engine.service_calls import ServiceCall
-from app.models import Job
+from app.models import Job, MessageWait
+
+SENT_MESSAGE_ATTEMPTS = 3     # the receiver may not be waiting yet when a message is sent
 
 
 def new_service_job(instance_id: int, call: ServiceCall, at: datetime) -> Job:
@@ -26,3 +30,21 @@ def set_timer_job(session, instance_id: int, due_at: datetime, at: datetime) -> 
     session.execute(sa.delete(Job).where(Job.instance_id == instance_id, Job.kind == "timer"))
     session.add(Job(kind="timer", instance_id=instance_id, task_id="", element="", hook="", params={},
                     result_variable="", attempts=0, max_attempts=1, due_at=due_at, created_at=at))
+
+
+def new_message_job(instance_id: int, message: SentMessage, at: datetime) -> Job:
+    """Delivery of a message the instance sent (services.messages.run_message_job)."""
+    return Job(kind="message", instance_id=instance_id, task_id="", element=message.name, hook="",
+               params={"name": message.name, "data": message.data, "correlation": message.correlation},
+               result_variable="", attempts=0, max_attempts=SENT_MESSAGE_ATTEMPTS, due_at=at, created_at=at)
+
+
+def set_message_waits(session, instance_id: int, waits: list[WaitingMessage], at: datetime, *,
+                      replace: bool) -> None:
+    """The instance's rows in the message index: the events it waits on now."""
+    if replace:
+        session.execute(sa.delete(MessageWait).where(MessageWait.instance_id == instance_id))
+    if waits:
+        session.execute(sa.insert(MessageWait), [
+            {"instance_id": instance_id, "task_id": w.task_id, "element": w.bpmn_id, "name": w.name,
+             "correlation": w.correlation, "created_at": at} for w in waits])

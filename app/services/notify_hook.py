@@ -38,7 +38,8 @@ def notify_hook(params: dict, context: HookContext) -> dict:
                          f"(known: {', '.join(PARAMETERS)})", retryable=False)
     try:
         sent = outbox.send(params.get("to"), params.get("groups"), params.get("subject"), params.get("body"),
-                           instance_id=_instance_id(context))
+                           instance_id=_instance_id(context),
+                           source=f"task:{context.task_id}" if context.task_id else None)
     except InvalidData as refused:
         # A mistake in the diagram or its data: the same call would fail again.
         problems = "; ".join(f"parameter '{PARAMETER_OF_FIELD.get(field, field)}': {' '.join(messages)}"

@@ -54,10 +54,13 @@ class _Recipient:
     email: str | None
 
 
-def send(recipients_users, recipients_groups, subject, body, instance_id: int | None = None) -> Sent:
+def send(recipients_users, recipients_groups, subject, body, instance_id: int | None = None,
+         source: str | None = None) -> Sent:
     """One message to each person named and each active member of each group
     named, once each. Unknown names are refused (``InvalidData``, fields
-    ``users``/``groups``/``subject``/``body``) and nothing is stored."""
+    ``users``/``groups``/``subject``/``body``) and nothing is stored. With a
+    ``source``, a second send from the same source sends nothing and answers
+    what the first one sent."""
     problems: dict[str, list[str]] = {}
     usernames = _names(recipients_users, "users", problems)
     group_names = _names(recipients_groups, "groups", problems)
@@ -68,9 +71,15 @@ def send(recipients_users, recipients_groups, subject, body, instance_id: int | 
         raise InvalidData(problems)
     with write_transaction() as session:
         recipients, empty_groups, inactive = _recipients(session, usernames, group_names)
+        if source is not None:
+            earlier = session.scalars(sa.select(OutboxMessage).where(OutboxMessage.source == source)
+                                      .order_by(OutboxMessage.id)).all()
+            if earlier:
+                return Sent([m.recipient for m in earlier], sum(m.email_status == "sent" for m in earlier),
+                            empty_groups, inactive)
         at = now()
         rows = [OutboxMessage(recipient=r.username, subject=subject, body=body, instance_id=instance_id,
-                              created_at=at, email_status="not_sent") for r in recipients]
+                              source=source, created_at=at, email_status="not_sent") for r in recipients]
         session.add_all(rows)
         session.flush()   # gives the rows their ids, for recording the emails
         emails = [outbox_email.Email(row.id, r.email) for row, r in zip(rows, recipients) if r.email]
@@ -120,14 +129,11 @@ def _recipients(session, usernames: list[str], group_names: list[str]):
     """The people to write to, each once, with who was left out and why."""
     named = {row.username: row for row in session.execute(
         sa.select(User.username, User.email, User.active).where(User.username.in_(usernames)))} if usernames else {}
-    groups = set(session.scalars(sa.select(Group.name).where(Group.name.in_(group_names)))) if group_names else set()
-    problems = {}
+    # A group nobody has joined yet is not refused: like a task's candidate
+    # group, it is a name people may be given later, and it reaches nobody now
+    # (the result says so). A person's name, though, must be someone's.
     if unknown := [n for n in usernames if n not in named]:
-        problems["users"] = [f"No user named {', '.join(map(repr, unknown))}."]
-    if unknown := [g for g in group_names if g not in groups]:
-        problems["groups"] = [f"No group named {', '.join(map(repr, unknown))}."]
-    if problems:
-        raise InvalidData(problems)
+        raise InvalidData({"users": [f"No user named {', '.join(map(repr, unknown))}."]})
     members = session.execute(
         sa.select(Group.name, User.username, User.email)
         .join(user_groups, user_groups.c.group_id == Group.id).join(User, User.id == user_groups.c.user_id)

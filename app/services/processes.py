@@ -26,6 +26,7 @@ class LoadedProcess:
     subprocess_specs: dict
     tasks: dict[str, TaskMeta]
     start_form: Form | None
+    initiator: str | None = None
 
 
 # Keyed by content, not by row id: two databases (tests, or a restored backup)
@@ -34,10 +35,11 @@ _cache: "OrderedDict[tuple, LoadedProcess]" = OrderedDict()
 _lock = threading.Lock()
 
 
-def meta_to_dict(tasks: dict[str, TaskMeta], start_form: Form | None) -> dict:
+def meta_to_dict(tasks: dict[str, TaskMeta], start_form: Form | None, initiator: str | None = None) -> dict:
     return {
         "tasks": {bpmn_id: meta.to_dict() for bpmn_id, meta in tasks.items()},
         "start_form": start_form.to_dict() if start_form else None,
+        "initiator": initiator,
     }
 
 
@@ -56,6 +58,7 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         subprocess_specs=subprocess_specs,
         tasks={k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()},
         start_form=Form.from_dict(version.meta.get("start_form")),
+        initiator=version.meta.get("initiator"),
     )
     with _lock:
         _cache[cache_key] = loaded

@@ -67,6 +67,26 @@ def put(collection: str, key: str, value: dict) -> Record:
         return session.scalars(fresh(statement.returning(Record))).one()
 
 
+def next_number(collection: str, key: str) -> int:
+    """The next number of the sequence ``key`` (1, 2, 3 ... ; kept as the
+    record's ``{"last": n}``), for references such as INC-000042. Two workers
+    asking at once get different numbers: the row is locked while counting."""
+    collection, key = _collection(collection), _key(key)
+    at = now()
+    insert = postgresql.insert if is_postgres() else sqlite.insert
+    with write_transaction() as session:
+        session.execute(insert(Record).values(collection=collection, key=key, value={"last": 0}, created_at=at,
+                                              updated_at=at).on_conflict_do_nothing())
+        record = session.scalars(fresh(sa.select(Record).where(
+            Record.collection == collection, Record.key == key).with_for_update())).one()
+        last = record.value.get("last", 0)
+        if isinstance(last, bool) or not isinstance(last, int):
+            raise _invalid("key", f"record {key!r} is not a sequence (its 'last' is {_shown(last)})")
+        record.value = {**record.value, "last": last + 1}
+        record.updated_at = at
+        return last + 1
+
+
 def delete(collection: str, key: str) -> bool:
     """True if the record existed."""
     statement = sa.delete(Record).where(Record.collection == _collection(collection), Record.key == _key(key))

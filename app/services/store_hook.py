@@ -6,16 +6,17 @@ importing this module registers it (app/worker.py's ``load_hooks`` does).
 The worker calls hooks outside any transaction: reads run on their own, each
 write opens its own ``write_transaction``.
 
-    operation   "get" | "put" | "query" | "delete"
+    operation   "get" | "put" | "query" | "delete" | "next"
     collection  the collection's name (all operations)
-    key         the record's key (get, put, delete)
+    key         the record's key (get, put, delete; next: the sequence's name)
     value       the JSON object to store (put)
     required    get only: true makes a missing record a failure, not None
     where       query only: {field: value} that records must all equal
     limit       query only: at most this many records (default 100, at most 1000)
 
 Results: get → the value or None; put → the stored value; delete →
-{"deleted": bool}; query → [{"key", "value"}, ...] in key order.
+{"deleted": bool}; query → [{"key", "value"}, ...] in key order; next → the
+sequence's next number (1, 2, ...), for references such as INC-000042.
 """
 from __future__ import annotations
 
@@ -35,9 +36,10 @@ PARAMETERS = {
     "put": ("collection", "key", "value"),
     "query": ("collection", "where", "limit"),
     "delete": ("collection", "key"),
+    "next": ("collection", "key"),
 }
 REQUIRED = {"get": ("collection", "key"), "put": ("collection", "key", "value"),
-            "query": ("collection",), "delete": ("collection", "key")}
+            "query": ("collection",), "delete": ("collection", "key"), "next": ("collection", "key")}
 MAX_ERROR_CHARS = 200
 
 
@@ -51,6 +53,8 @@ def store_hook(params: dict, context: HookContext) -> Any:
             return records.put(given["collection"], given["key"], given["value"]).value
         if operation == "delete":
             return {"deleted": records.delete(given["collection"], given["key"])}
+        if operation == "next":
+            return records.next_number(given["collection"], given["key"])
         found = records.query(given["collection"], given.get("where"), given.get("limit"))
         return [{"key": record.key, "value": record.value} for record in found]
     except InvalidData as invalid:

@@ -185,6 +185,8 @@ def complete(task_id: str, data: Any, actor: User) -> Instance:
             raise InvalidData(errors)
         at = now()
         run = restore_run(instance, process)
+        if meta and meta.completed_by_variable:
+            data = {**data, meta.completed_by_variable: actor.username}
         try:
             run.complete_task(task.id, data, actor=actor.username)
         except TaskNotReady as exc:

@@ -162,3 +162,18 @@ def _app_for(tmp_path):
 
     return create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'cli.sqlite'}",
                        "INSTANCE_PATH": str(tmp_path / "instance")})
+
+
+def test_message_starts_and_delivers_and_explains_what_it_refuses(baton):
+    email = REPO / "tests" / "engine" / "data" / "messages" / "camunda_inbound_email.bpmn"
+    baton("deploy", str(email))
+    started = baton("message", "email_received", "--data", '{"sender": "ann@example.org"}', "--id", "mail-1")
+    assert started.stdout.strip() == "delivered to: -; started: 1"
+    again = baton("message", "email_received", "--id", "mail-1")
+    assert "applied before" in again.stdout and "started: 1" in again.stdout
+    assert "camunda_inbound_email" in baton("instances").stdout
+    nobody = baton("message", "nobody_waits", "--correlation", "ticket_id=7", check=False)
+    assert nobody.returncode == 1 and "Nothing waits for message 'nobody_waits'" in nobody.stderr
+    bad = baton("message", "email_received", "--data", "{oops", "--correlation", "novalue", check=False)
+    assert bad.returncode == 1
+    assert "--data: not JSON" in bad.stderr and "--correlation 'novalue': write PROPERTY=VALUE" in bad.stderr

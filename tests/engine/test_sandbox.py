@@ -321,3 +321,17 @@ def test_engine_errors_say_what_kind_of_failure_it_was():
         assert caught.value.error_type == kind
         assert str(caught.value).startswith(message)
         assert caught.value.line_number == (2 if script.startswith("a = 1") else 1)
+
+
+def test_scripts_read_the_engine_clock_as_now():
+    from datetime import datetime, timezone
+
+    from app.clock import FrozenClock
+    from app.engine.sandbox.engine import SandboxedScriptEngine
+
+    clock = FrozenClock(datetime(2026, 3, 1, 8, 30, tzinfo=timezone.utc))
+    engine = SandboxedScriptEngine(clock=clock)
+    assert engine.evaluate_expression("now()", {}) == clock.now()
+    clock.advance(hours=2)
+    assert engine.evaluate_expression("(now() - start).total_seconds()", {"start": clock.now()}) == 0
+    assert engine.evaluate_expression("now", {"now": "data wins"}) == "data wins"

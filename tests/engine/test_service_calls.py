@@ -93,3 +93,24 @@ def test_a_bpmn_error_nothing_catches_is_reported():
     [call] = run.take_service_calls()
     assert run.throw_service_error(call.task_id, "SOMETHING_ELSE") is False
     assert run.waiting_service_calls() == [call.task_id]
+
+
+@pytest.mark.parametrize("code, open_tasks, reserved", [
+    ("LOW_STOCK", ["fit", "reorder"], True),          # non-interrupting: both paths, the call's result kept
+    ("DISCONTINUED", ["choose_other"], False),        # interrupting: the service task ends there
+    ("NOBODY_CATCHES", ["fit"], True),                # an escalation is not a failure
+])
+def test_an_escalation_from_the_hook_starts_its_boundary_path(code, open_tasks, reserved):
+    run, pair = start("stock_check.bpmn", {"part": "fan"})
+    [call] = run.take_service_calls()
+    run = reload(run, pair)
+    caught = run.escalate_service_call(call.task_id, code, "only 2 left", call.result_variable, {"bin": "A3"})
+    assert caught is (code != "NOBODY_CATCHES")
+    assert run.status == "running" and run.waiting_service_calls() == []
+    tasks = {t.bpmn_id: t for t in run.human_tasks()}
+    assert sorted(tasks) == open_tasks
+    if reserved:
+        assert tasks["fit"].data["reservation"] == {"bin": "A3"}
+    if code != "NOBODY_CATCHES":
+        escalated = tasks["reorder" if code == "LOW_STOCK" else "choose_other"]
+        assert (escalated.data["escalation_code"], escalated.data["escalation_message"]) == (code, "only 2 left")

@@ -56,17 +56,17 @@ class Case:
 # --- intermediate timers --------------------------------------------------------
 
 @pytest.mark.parametrize("file", ["spiff_duration.bpmn", "camunda_duration.bpmn"])
-def test_a_duration_waits_until_the_clock_passes_its_due_time(file):
+def test_a_duration_waits_until_the_clock_reaches_its_due_time(file):
     # spiff writes "PT5M" (Python text), Camunda Modeler a bare PT5M.
     case = Case(file)
     due = T0 + timedelta(minutes=5)
     assert case.run.status == "running" and case.open_tasks() == []
     assert case.run.next_timer_due() == due
 
-    case.at(due)                       # due means after the due time, not at it
+    case.at(due - timedelta(seconds=1))
     assert case.open_tasks() == [] and case.run.next_timer_due() == due
 
-    case.at(due + timedelta(seconds=1))
+    case.at(due)                       # due at its due time, as its job is
     assert case.open_tasks() == ["after"]
     assert case.run.next_timer_due() is None
     case.run.complete_task(case.run.human_tasks()[0].id, {})

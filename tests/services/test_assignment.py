@@ -66,3 +66,24 @@ def test_admins_may_act_and_auditors_may_only_read(app_ctx, deploy, make_user):
         with pytest.raises(Forbidden):
             act()
     assert tasks.complete(task_id, {}, boss).status == "completed"
+
+
+def test_spiff_properties_name_the_starter_and_the_owner_and_give_them_later_steps(app_ctx, deploy, make_user):
+    from pathlib import Path
+
+    deploy({"case.bpmn": (Path(__file__).parent / "data" / "case_owner.bpmn").read_bytes()})
+    ann, cora, carl = make_user("ann"), make_user("cora", "case-manager"), make_user("carl", "case-manager")
+    instance = instances.start_instance("owned_case", ann, data={})
+    assert instance.data["requester"] == "ann"                  # the start event's initiator variable
+    [screen] = instance.open_tasks
+    assert screen.candidate_groups == ["case-manager"]
+    tasks.claim(screen.id, cora)
+    instance = tasks.complete(screen.id, {}, cora)
+    [work] = instance.open_tasks
+    assert work.assignee == "cora"                              # who screened it owns it from now on
+    with pytest.raises(Forbidden):
+        tasks.complete(work.id, {}, carl)
+    instance = tasks.complete(work.id, {}, cora)
+    [feedback] = instance.open_tasks
+    assert feedback.candidate_users == ["ann"]
+    assert tasks.complete(feedback.id, {}, ann).data["case_manager"] == "cora"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from app.hooks import BpmnError, HookFailed, hook
+from app.hooks import BpmnError, BpmnEscalation, HookFailed, hook
 from app.models import AuditEvent, Incident, Instance, Job, db
 from app.services import instances, jobs
 from tests.support.bpmn import service_process
@@ -221,6 +221,23 @@ def test_a_bpmn_error_nothing_catches_is_an_incident(start):
     jobs.run_due("w1")
     assert _instance(instance_id).status == "failed"
     assert "OOPS" in db.session.scalar(sa.select(Incident.message))
+
+
+@hook("stock.reserve")
+def _reserve_part(params, context):
+    raise BpmnEscalation("LOW_STOCK", f"the last {params['part']}", result={"bin": "A3"})
+
+
+def test_an_escalation_from_a_hook_starts_its_path_and_the_call_still_succeeds(app_ctx, deploy, make_user):
+    bpmn = Path(__file__).parents[1] / "engine" / "data" / "service_calls" / "stock_check.bpmn"
+    deploy({"stock.bpmn": bpmn.read_bytes()})
+    instance = instances.start_instance("stock", make_user("ann"), data={"part": "fan"})
+    assert jobs.run_due("w1") == 1
+    instance = _instance(instance.id)
+    assert instance.status == "running"
+    assert sorted(t.bpmn_id for t in instance.open_tasks) == ["fit", "reorder"]
+    assert db.session.scalars(sa.select(Incident)).all() == [] and db.session.scalars(sa.select(Job)).all() == []
+    assert "service_call_escalated" in _events(instance.id)
 
 
 def test_an_idle_worker_sleeps_until_the_next_job_falls_due(start, clock, app):

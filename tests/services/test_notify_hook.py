@@ -67,6 +67,22 @@ def test_a_case_notifies_a_group_and_a_person(start):
     assert db.session.scalars(sa.select(Job)).all() == []
 
 
+def test_a_call_run_again_after_its_worker_died_sends_nothing_twice(start, clock, app):
+    from datetime import timedelta
+
+    instance_id = start({"to": "['dave', 'ann']", "subject": "'Hello'", "body": "'Twice?'"})
+    [job] = jobs.claim_due("dead-worker")
+    # The dead worker's call went out, but it never reported back.
+    context = HookContext(instance_id=job.instance_id, task_id=job.task_id, element=job.element,
+                          attempt=job.attempt, now=clock.now(), secrets={})
+    notify_hook(job.params, context)
+    clock.advance(timedelta(seconds=app.config["BATON_JOB_LEASE_SECONDS"] + 1))
+    assert jobs.run_due("w2") == 1                # the lease ran out: another worker runs the call again
+    assert _instance(instance_id).status == "completed"
+    assert [m[0] for m in _messages()] == ["dave", "ann"]
+    assert _instance(instance_id).data["answer"]["recipients"] == ["dave", "ann"]
+
+
 def test_a_group_with_nobody_in_it_is_no_failure(start):
     instance_id = start({"groups": "['night-shift']", "subject": "'Tonight'", "body": "'Anyone?'"})
     jobs.run_due("w1")
@@ -77,7 +93,7 @@ def test_a_group_with_nobody_in_it_is_no_failure(start):
 
 @pytest.mark.parametrize("params, named", [
     ({"to": "['ann', 'zed']", "subject": "'Hi'", "body": "'Text'"}, "parameter 'to': No user named 'zed'."),
-    ({"groups": "'ghosts'", "subject": "'Hi'", "body": "'Text'"}, "parameter 'groups': No group named 'ghosts'."),
+    ({"to": "'ghost'", "subject": "'Hi'", "body": "'Text'"}, "parameter 'to': No user named 'ghost'."),
     ({"groups": "42", "subject": "'Hi'", "body": "'Text'"}, "parameter 'groups': Give a name or a list"),
     ({"to": "'ann'", "body": "'Text'"}, "parameter 'subject': A subject is required."),
     ({"to": "'ann'", "subject": "'x' * 301", "body": "'Text'"}, "parameter 'subject': At most 300 characters"),

@@ -1,5 +1,5 @@
 """The outbox: messages to people and groups, each recipient once, unknown
-names refused with nothing stored, read and unread, nobody reads another's
+names of people refused with nothing stored, read and unread, nobody reads another's
 messages; and emails through a real (tiny) SMTP server on loopback, whose
 refusal is recorded on the message rather than failing the send."""
 from __future__ import annotations
@@ -135,12 +135,16 @@ def test_a_group_without_active_members_reaches_nobody_and_says_so(people):
     assert _rows() == []
 
 
-def test_unknown_names_are_refused_and_nothing_is_stored(people):
+def test_unknown_people_are_refused_and_nothing_is_stored(people):
     with pytest.raises(InvalidData) as refused:
-        outbox.send(["ann", "zed", "yves"], ["service-desk", "ghosts"], "Hello", "Text")
-    assert refused.value.fields == {"users": ["No user named 'zed', 'yves'."],
-                                    "groups": ["No group named 'ghosts'."]}
+        outbox.send(["ann", "zed", "yves"], ["service-desk"], "Hello", "Text")
+    assert refused.value.fields == {"users": ["No user named 'zed', 'yves'."]}
     assert _rows() == []
+
+
+def test_a_group_nobody_has_joined_yet_reaches_nobody_and_says_so(people):
+    sent = outbox.send(["ann"], ["ghosts"], "Hello", "Text")
+    assert (sent.recipients, sent.empty_groups) == (["ann"], ["ghosts"])
 
 
 @pytest.mark.parametrize("users_, groups, subject, body, field", [

@@ -116,8 +116,40 @@ def test_each_operation_answers_plain_json(app_ctx):
     assert call(operation="delete", collection="assets", key="A-1") == {"deleted": False}
 
 
+def test_next_counts_each_sequence_on_its_own(app_ctx):
+    assert [call(operation="next", collection="sequences", key="incident") for _ in range(3)] == [1, 2, 3]
+    assert call(operation="next", collection="sequences", key="problem") == 1
+    assert call(operation="get", collection="sequences", key="incident") == {"last": 3}
+    call(operation="put", collection="sequences", key="odd", value={"last": "x"})
+    with pytest.raises(HookFailed, match="not a sequence"):
+        call(operation="next", collection="sequences", key="odd")
+
+
+def test_two_threads_asking_at_once_get_different_numbers(app):
+    import threading
+
+    numbers, errors = [], []
+
+    def ask():
+        with app.app_context():
+            try:
+                for _ in range(10):
+                    numbers.append(call(operation="next", collection="sequences", key="incident"))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=ask) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == [] and sorted(numbers) == list(range(1, 31))
+
+
 @pytest.mark.parametrize("params, named", [
     ({}, "operation"),
+    ({"operation": "next", "collection": "sequences"}, "key"),
     ({"operation": "fetch", "collection": "assets"}, "operation"),
     ({"operation": ["get"], "collection": "assets"}, "operation"),
     ({"operation": "get", "key": "A-1"}, "collection"),

@@ -62,3 +62,13 @@ def test_a_cycle_keeps_one_job_for_its_next_firing(app_ctx, deploy, make_user, c
     clock.advance(hours=1)
     assert jobs.run_due("w1") == 1
     assert _open(started.id) == ["review", "chase", "chase"] and _timer_jobs() == []   # R2: twice, then done
+
+
+def test_a_timer_fires_when_the_clock_reaches_its_due_time_exactly(app, app_ctx, deploy, make_user, clock):
+    from app.worker import run_once
+
+    deploy({"review.bpmn": (TIMERS / "spiff_interrupting.bpmn").read_bytes()})
+    started = instances.start_instance("spiff_interrupting", make_user("ann"))
+    clock.advance(hours=1)                           # exactly the job's due time
+    assert run_once(app) == 1                        # it fires, once: no job left due again and again
+    assert _open(started.id) == ["chase"] and _timer_jobs() == []

@@ -24,13 +24,17 @@ class SandboxedScriptEngine(PythonScriptEngine):
 
     ``clock`` (anything with ``now()`` returning an aware datetime) is what
     timer events read as "now" (app/engine/timers.py); the system clock by
-    default. Scripts do not see it.
+    default. Scripts and expressions read it as ``now()`` (``datetime.now()``
+    would be the machine's wall clock, which tests cannot move).
     """
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, environment: SandboxEnvironment | None = None,
                  clock=None):
-        super().__init__(environment or SandboxEnvironment(timeout))
         self.clock = clock or SystemClock()
+        super().__init__(environment or SandboxEnvironment(timeout, environment_globals={"now": self._now}))
+
+    def _now(self):
+        return self.clock.now()
 
     @property
     def timeout(self) -> float:

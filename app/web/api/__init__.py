@@ -8,12 +8,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from . import definitions, deployments, incidents, instances, meta, tasks
+from . import definitions, deployments, incidents, instances, messages, meta, tasks
 from .blueprints import PREFIX
 from .errors import http_error_response, register_error_handlers
 from .schemas import ErrorSchema
 
-BLUEPRINTS = (meta.blp, deployments.blp, definitions.blp, instances.blp, tasks.blp, incidents.blp)
+BLUEPRINTS = (meta.blp, deployments.blp, definitions.blp, instances.blp, tasks.blp, incidents.blp, messages.blp)
 
 API_CONFIG = {
     "API_TITLE": "Baton",

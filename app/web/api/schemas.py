@@ -214,3 +214,20 @@ class HealthSchema(Schema):
 
 class IncidentListQuery(PageQuery):
     pass
+
+
+class MessageBody(Schema):
+    name = Text(required=True, validate=validate.Length(min=1, max=200),
+                metadata={"description": "the message's name, as the diagram's bpmn:message names it"})
+    correlation = fields.Dict(keys=Text(), load_default=None, allow_none=True,
+                              metadata={"description": "the diagram's correlation properties by id, and their values"})
+    data = fields.Dict(load_default=None, allow_none=True, metadata={"description": "the message's data"})
+    message_id = Text(load_default=None, allow_none=True, validate=validate.Length(min=1, max=200),
+                      metadata={"description": "a message id seen before is not applied again"})
+
+
+class MessageDeliverySchema(Schema):
+    delivered_to = fields.List(fields.Integer(), metadata={"description": "instances the message was delivered to"})
+    started = fields.List(fields.Integer(), metadata={"description": "instances it started"})
+    duplicate = fields.Boolean(metadata={"description": "true when the message id was seen before: "
+                                                       "the first answer, nothing applied now"})

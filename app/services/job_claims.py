@@ -1,0 +1,83 @@
+"""Claiming due jobs with a lease, and checking a lease is still held.
+
+A job is claimed with a lease in one short transaction; the work is done with
+no transaction open; its outcome is applied only if the worker still holds
+the lease (``still_ours``): a worker that took too long has lost the job to
+another and must not apply it twice.
+
+Claiming uses ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of
+workers on any number of hosts share the table; on SQLite the write lock
+(BEGIN IMMEDIATE) serialises claims.
+"""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from app.database import write_transaction
+from app.models import Job, db
+
+from .context import now, setting
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str               # "service" or "timer"
+    instance_id: int | None   # none for "start" jobs
+    definition_version_id: int | None   # "start" jobs: the version to start
+    task_id: str
+    element: str
+    hook: str
+    params: dict
+    result_variable: str
+    attempt: int            # this attempt, from 1
+    max_attempts: int
+    lease_until: datetime
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
+    """Lease up to ``limit`` due jobs to ``worker``, oldest first."""
+    with write_transaction() as session:
+        at = now()
+        query = (sa.select(Job).where(Job.due_at <= at, sa.or_(Job.locked_until.is_(None), Job.locked_until < at))
+                 .order_by(Job.due_at, Job.id).limit(limit))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        jobs = list(session.scalars(query))
+        lease_until = at + timedelta(seconds=float(setting("BATON_JOB_LEASE_SECONDS", 300)))
+        for job in jobs:
+            job.locked_by, job.locked_until = worker, lease_until
+        return [ClaimedJob(id=j.id, kind=j.kind, instance_id=j.instance_id,
+                           definition_version_id=j.definition_version_id, task_id=j.task_id, element=j.element, hook=j.hook,
+                           params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
+                           max_attempts=j.max_attempts, lease_until=lease_until) for j in jobs]
+
+
+def next_due_at() -> datetime | None:
+    """When the earliest job falls due (leased ones included: a lease runs out too)."""
+    free_at = sa.case((Job.locked_until > Job.due_at, Job.locked_until), else_=Job.due_at)
+    return db.session.scalar(sa.select(sa.func.min(free_at, type_=Job.due_at.type)))
+
+
+def seconds_until_due(limit: float) -> float:
+    """How long an idle worker may sleep: until the next job falls due, at most ``limit``."""
+    due = next_due_at()
+    if due is None:
+        return limit
+    return min(limit, max(0.0, (due - now()).total_seconds()))
+
+
+def still_ours(session, job: ClaimedJob, worker: str) -> Job | None:
+    row = session.get(Job, job.id, with_for_update=True)
+    if row is None or row.locked_by != worker or row.locked_until is None or row.locked_until < now():
+        return None
+    return row
