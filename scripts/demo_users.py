@@ -18,6 +18,18 @@ DEMO_USERS = [
     ("rita", "user", ["resolver"]),
     ("mona", "user", ["manager"]),
     ("fiona", "user", ["finance"]),
+    ("hana", "user", ["hr"]),
+    ("oscar", "user", ["it-ops"]),
+    ("sven", "user", ["security"]),
+    ("ada", "user", ["asset-team"]),
+    ("carl", "user", ["cab", "emergency-board"]),
+    ("cleo", "user", ["cab"]),
+    ("ivan", "user", ["it-director", "emergency-board"]),
+    ("rhea", "user", ["release-team", "development"]),
+    ("quinn", "user", ["qa"]),
+    ("kim", "user", ["knowledge-owner"]),
+    ("cora", "user", ["case-manager"]),
+    ("pete", "user", ["problem-manager"]),
 ]
 
 

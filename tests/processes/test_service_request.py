@@ -22,6 +22,7 @@ from app.services import instances, tasks
 from app.services.errors import Forbidden, InvalidData
 
 from .conftest import REPO, bundle_of
+from .diagram_checks import NS, diagram_problems, flow_nodes
 
 PROCESS = "service-request"
 BPMN_FILE = REPO / "bpmn" / PROCESS / "service-request.bpmn"
@@ -335,12 +336,6 @@ def test_classify_request(deployed, people, category, cost_estimate, needed_by, 
 
 # ---- the diagram -------------------------------------------------------------
 
-NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
-      "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
-      "dc": "http://www.omg.org/spec/DD/20100524/DC",
-      "di": "http://www.omg.org/spec/DD/20100524/DI"}
-
-
 def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
     (model,) = load_bundle(bundle_of(PROCESS)).processes
     assert (model.key, model.name) == (PROCESS, "Request a service")
@@ -359,83 +354,16 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         assert "summary" in shown and all(task.form.ui_schema[n].get("ui:title") for n in shown), task.bpmn_id
 
 
-def _box(shape) -> tuple[float, float, float, float]:
-    b = shape.find("dc:Bounds", NS)
-    x, y, w, h = (float(b.get(k)) for k in ("x", "y", "width", "height"))
-    return x, y, x + w, y + h
-
-
-def _overlap(a, b) -> bool:
-    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
-
-
-def _inside(inner, outer) -> bool:
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
-
-
-def _touches(point, box) -> bool:
-    """On the border of the box (waypoints start and end on the shapes they join)."""
-    x, y = point
-    within = box[0] <= x <= box[2] and box[1] <= y <= box[3]
-    return within and (x in (box[0], box[2]) or y in (box[1], box[3]))
-
-
 def test_the_diagram_is_documented_and_laid_out_left_to_right():
+    assert diagram_problems(BPMN_FILE) == []
     root = etree.parse(str(BPMN_FILE)).getroot()
     process = root.find("bpmn:process", NS)
     assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
-    assert process.findtext("bpmn:documentation", namespaces=NS).strip()
-
     lanes = process.findall("bpmn:laneSet/bpmn:lane", NS)
     assert [lane.get("name") for lane in lanes] == ["service-desk", "manager"]
-    lane_of = {ref.text: lane.get("id") for lane in lanes for ref in lane.findall("bpmn:flowNodeRef", NS)}
-    flows = process.findall("bpmn:sequenceFlow", NS)
-    nodes = [el for el in process if el.get("id") and el.tag != f"{{{NS['bpmn']}}}laneSet"
-             and el not in flows]
-    assert {n.get("id") for n in nodes} == ALL_STEPS | {"ready-to-fulfil"}
-
-    for element in [*nodes, *flows, *lanes]:
-        assert element.findtext("bpmn:documentation", namespaces=NS).strip(), element.get("id")
-    for node in nodes:
-        assert node.get("id") in lane_of, f"{node.get('id')} is in no lane"
-        assert node.get("name"), f"{node.get('id')} has no name"   # the audit trail shows it
-
-    shapes = {s.get("bpmnElement"): s for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
-    edges = {e.get("bpmnElement"): e for e in root.iterfind(".//bpmndi:BPMNEdge", NS)}
-    assert set(edges) == {f.get("id") for f in flows}
-    assert set(shapes) == {n.get("id") for n in nodes} | {lane.get("id") for lane in lanes} | {
-        "service-request-pool"}
-
-    # Lanes stacked inside the pool; every shape inside its lane; nothing overlaps.
-    pool = _box(shapes["service-request-pool"])
-    lane_boxes = [_box(shapes[lane.get("id")]) for lane in lanes]
-    assert all(_inside(b, pool) for b in lane_boxes)
-    assert lane_boxes[0][3] == lane_boxes[1][1] and lane_boxes[0][0] == lane_boxes[1][0]
-    boxes = {n.get("id"): _box(shapes[n.get("id")]) for n in nodes}
-    labels = {f"{key} label": _box(label) for key, el in {**shapes, **edges}.items()
-              for label in el.findall("bpmndi:BPMNLabel", NS)}
-    for key, box in boxes.items():
-        assert _inside(box, _box(shapes[lane_of[key]])), f"{key} is drawn outside its lane"
-    drawn = list({**boxes, **labels}.items())
-    for i, (a, box_a) in enumerate(drawn):
-        for b, box_b in drawn[i + 1:]:
-            assert not _overlap(box_a, box_b), f"{a} overlaps {b}"
-    named = [n.get("id") for n in nodes if n.get("name") and not n.tag.endswith("Task")]
-    assert all(f"{key} label" in labels for key in named)
-
-    # Edges join their shapes, run left to right (or straight up/down), and never cut through a shape.
-    for flow in flows:
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[flow.get("id")].findall("di:waypoint", NS)]
-        source, target = boxes[flow.get("sourceRef")], boxes[flow.get("targetRef")]
-        assert _touches(points[0], source) and _touches(points[-1], target), flow.get("id")
-        assert all(b[0] >= a[0] for a, b in zip(points, points[1:])), f"{flow.get('id')} runs right to left"
-        for a, b in zip(points, points[1:]):
-            assert a[0] == b[0] or a[1] == b[1], f"{flow.get('id')} has a slanted segment"
-            segment = (min(a[0], b[0]), min(a[1], b[1]), max(a[0], b[0]) or 1, max(a[1], b[1]))
-            for key, box in boxes.items():
-                if key not in (flow.get("sourceRef"), flow.get("targetRef")):
-                    assert not _overlap((segment[0] - 0.5, segment[1] - 0.5, segment[2] + 0.5, segment[3] + 0.5),
-                                        box), f"{flow.get('id')} crosses {key}"
+    assert {n.get("id") for n in flow_nodes(process)} == ALL_STEPS | {"ready-to-fulfil"}
+    for flow in process.findall("bpmn:sequenceFlow", NS):
+        assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")
 
 
 def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
