@@ -6,7 +6,10 @@ once; or a case to work on), assesses it with the questionnaire, weighs the
 risk (high risk escalates: the managers are told and the priority goes to the
 top), plans, carries out and follows up, going back to planning while the
 problem persists, evaluates the outcome; the requester gives feedback (or 14
-days pass), and Baton files the case report and tells the case team.
+days pass), and Baton files the case report and tells the requester.
+The case manager who screens a case owns it: every later case-manager step
+is assigned to them (a hand-over passes it on), and the feedback step belongs
+to the requester who reported the case alone.
 
 One test per path, the follow-up loop taken once, several times and 50 times
 (the stored state must stay flat and the audit trail must show every round),
@@ -24,10 +27,10 @@ from lxml import etree
 
 from app.cli import main as baton
 from app.engine.bundle import load_bundle
-from app.models import AuditEvent, Instance, db
+from app.models import AuditEvent, Instance, OutboxMessage, db
 from app.services import instances, tasks
 from app.services.catalogue import one_line
-from app.services.errors import Forbidden, InvalidData
+from app.services.errors import Conflict, Forbidden, InvalidData
 from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
@@ -48,6 +51,7 @@ EVALUATED = ["evaluate-outcome", "give-feedback"]
 REPORTED = ["feedback-done", "write-case-report", "file-case-report", "announce-case-closed", "case-closed"]
 CASE_MANAGER_STEPS = ["screen-case", "assess-case", "assess-risk", "plan-actions", "carry-out-plan", "follow-up",
                       "evaluate-outcome"]
+CLOSED = "Your case CASE-000001 is closed: Invoice sent twice to Müller GmbH"
 
 
 def full_path(rounds: int = 1, escalated: bool = False) -> list[str]:
@@ -167,8 +171,10 @@ def test_not_a_case_ends_at_screening(desk, people, clock):
     for user in (people.requester, people.mona, people.otto, people.rick):
         assert desk.inbox(user, instance) == []
     screening = desk.task(people.cora, instance, "screen-case")
-    assert (screening.name, screening.lane, screening.candidate_groups) == (
-        "Screen the case", "case-manager", ["case-manager"])
+    assert (screening.name, screening.lane, screening.candidate_groups, screening.assignee) == (
+        "Screen the case", "case-manager", ["case-manager"], None)
+    # Baton noted who reported it: the feedback and the closing message are theirs.
+    assert instance.data["requester"] == "rhea.requester"
     assert screening.due_at == clock.now() + timedelta(days=2)
     nobody_else_may(people, instance, screening, {"screening_decision": "not_a_case", "screening_notes": "Nope"},
                     people.cora, people.carl)
@@ -190,6 +196,7 @@ def test_not_a_case_ends_at_screening(desk, people, clock):
     assert desk.path(instance) == NOT_A_CASE
     assert desk.who_did_what(instance) == [("screen-case", "cora.case", ["case-manager"])]
     assert instance.data["screening_notes"] == "A question for finance; forwarded."
+    assert (instance.data["requester"], instance.data["case_manager"]) == ("rhea.requester", "cora.case")
     assert "findings" not in instance.data and "case_report" not in instance.data
     assert desk.records("case-reports") == {}
     for user in vars(people).values():
@@ -224,9 +231,12 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
     instance = desk.work(people.cora, instance, "screen-case",
                          {"screening_decision": "open_case", "screening_notes": "A real case: needs a refund."})
 
-    # The questionnaire: every question answered, in the choices it offers.
+    # The questionnaire: every question answered, in the choices it offers. It is cora's:
+    # she screened the case, so she owns it.
     assert desk.inbox(people.cora, instance) == ["assess-case"]
+    assert desk.inbox(people.carl, instance) == []
     assessment = desk.task(people.cora, instance, "assess-case")
+    assert assessment.assignee == "cora.case"
     assert assessment.due_at == clock.now() + timedelta(days=5)
     tasks.claim(assessment.id, people.cora)
     assert refused_fields(assessment.id, {"affected": "everyone", "personal_data": "no", "findings": "short",
@@ -279,12 +289,13 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
         "result", "quality", "cost", "effort_hours"}
     instance = desk.work(people.cora, instance, "evaluate-outcome", EVALUATION)
 
-    # Now the requester is asked, and only requesters: no case manager answers for them.
+    # Now the requester who reported it is asked, and only they: not another requester, no case manager.
     assert desk.inbox(people.requester, instance) == ["give-feedback"]
-    for user in (people.cora, people.carl, people.mona, people.otto):
+    for user in (people.cora, people.carl, people.mona, people.otto, people.rick):
         assert desk.inbox(user, instance) == []
     feedback = desk.task(people.requester, instance, "give-feedback")
-    assert (feedback.name, feedback.lane, feedback.candidate_groups) == ("Give feedback", "requester", ["requester"])
+    assert (feedback.name, feedback.lane, feedback.candidate_groups, feedback.candidate_users) == (
+        "Give feedback", "requester", [], ["rhea.requester"])
     assert feedback.due_at == clock.now() + timedelta(days=14)
     shown = tasks.get_task(feedback.id, people.requester)
     assert instructions(desk, people.requester, instance, "give-feedback").startswith(
@@ -302,7 +313,11 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
     assert desk.path(instance) == full_path(rounds=1)
     assert desk.who_did_what(instance) == [
         *[(step, "cora.case", ["case-manager"]) for step in CASE_MANAGER_STEPS],
-        ("give-feedback", "rhea.requester", ["requester"])]
+        ("give-feedback", "rhea.requester", [])]
+    # Every case manager's step after the screening was cora's from the moment it opened.
+    opened = {e.element: e.data for e in desk.events(instance, "task_opened")}
+    assert [opened[step]["assignee"] for step in CASE_MANAGER_STEPS] == [None] + ["cora.case"] * 6
+    assert opened["give-feedback"]["candidate_users"] == ["rhea.requester"]
     # The case report, filed under the case's reference.
     report = desk.records("case-reports")["CASE-000001"]
     assert report == {
@@ -313,10 +328,15 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
         "cost": 1240.0, "effort_hours": 6.5,
         "requester_satisfaction": 4, "solved_for_requester": True, "requester_comment": "Quick and friendly."}
     assert instance.data["case_report"] == report
-    # The case team is told; nobody else.
-    for user in (people.cora, people.carl):
-        assert desk.outbox(user.username) == ["Case CASE-000001 closed: Invoice sent twice to Müller GmbH"]
-    for user in (people.requester, people.mona, people.otto, people.rick):
+    # The requester is told, with what was done and their own feedback; nobody else.
+    assert desk.outbox("rhea.requester") == [CLOSED]
+    assert instance.data["closing_notice"]["recipients"] == ["rhea.requester"]
+    (told,) = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.recipient == "rhea.requester"))
+    assert told == (
+        'Your case CASE-000001, "Invoice sent twice to Müller GmbH", is closed.\n\n'
+        f"What was done: {EVALUATION['what_was_done']}\nResult: resolved\nPlanning rounds: 1\n"
+        "Duration: 12.0 days\nYour satisfaction (1 to 5): 4\n\nThank you for reporting it.")
+    for user in (people.cora, people.carl, people.mona, people.otto, people.rick):
         assert desk.outbox(user.username) == []
     for user in vars(people).values():
         assert desk.inbox(user, instance) == []
@@ -354,9 +374,10 @@ def test_high_risk_escalates_to_the_managers_and_raises_the_priority(desk, peopl
     report = desk.records("case-reports")["CASE-000001"]
     assert (report["risk_category"], report["priority"], report["escalated"]) == ("high", 100, True)
     assert (report["requester_satisfaction"], report["requester_comment"]) == (5, None)
-    # The managers heard once, about the escalation; the case team about the closing.
+    # The managers heard once, about the escalation; the requester about the closing.
     assert desk.outbox("mona.manager") == ["High-risk case CASE-000001: Invoice sent twice to Müller GmbH"]
-    assert desk.outbox("cora.case") == ["Case CASE-000001 closed: Invoice sent twice to Müller GmbH"]
+    assert desk.outbox("rhea.requester") == [CLOSED]
+    assert desk.outbox("cora.case") == desk.outbox("carl.case") == []
 
 
 def test_no_feedback_in_14_days_closes_the_case_without_it(desk, people):
@@ -380,7 +401,11 @@ def test_no_feedback_in_14_days_closes_the_case_without_it(desk, people):
         None, None, None)
     assert (report["result"], report["risk_category"], report["priority"], report["duration_days"]) == (
         "partly_resolved", "medium", 25, 14.0)
-    assert desk.outbox("carl.case") == ["Case CASE-000001 closed: Invoice sent twice to Müller GmbH"]
+    # The requester is told the case closed without their feedback.
+    assert desk.outbox("rhea.requester") == [CLOSED]
+    (told,) = db.session.scalars(sa.select(OutboxMessage.body).where(OutboxMessage.recipient == "rhea.requester"))
+    assert "Result: partly resolved\n" in told and "Your satisfaction (1 to 5): no feedback given" in told
+    assert desk.outbox("cora.case") == desk.outbox("rick.requester") == []
 
 
 # ---- the follow-up loop --------------------------------------------------------
@@ -411,10 +436,12 @@ def test_a_persisting_problem_goes_back_to_planning(desk, people, rounds):
         *[(step, "cora.case", ["case-manager"]) for step in CASE_MANAGER_STEPS[:3]],
         *[(step, "cora.case", ["case-manager"]) for step in CASE_MANAGER_STEPS[3:6]] * rounds,
         ("evaluate-outcome", "cora.case", ["case-manager"]),
-        ("give-feedback", "rhea.requester", ["requester"])]
+        ("give-feedback", "rhea.requester", [])]
     # Each round's plan and finding are in the audit trail; the case keeps the last.
     follow_ups = [e.data["data"] for e in desk.events(instance, "task_completed") if e.element == "follow-up"]
-    assert follow_ups == [followed_up(r, persists=r < rounds) for r in range(1, rounds + 1)]
+    # (with who completed each: the step keeps its case manager)
+    assert follow_ups == [{**followed_up(r, persists=r < rounds), "case_manager": "cora.case"}
+                          for r in range(1, rounds + 1)]
     assert instance.data["goals"] == plan(rounds)["goals"]
     assert desk.records("case-reports")["CASE-000001"]["planning_rounds"] == rounds
 
@@ -458,24 +485,102 @@ def test_fifty_rounds_keep_the_stored_state_flat_and_every_round_in_the_audit_tr
 
 # ---- who owns the case -----------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="platform: a spiff-dialect task cannot name an assignee from data, and a "
-                                       "process cannot learn who completed a step (see the case report to the lead)")
 def test_the_case_manager_who_screens_the_case_owns_every_later_step(desk, people):
     instance = report_case(desk, people)
-    instance = desk.work(people.cora, instance, "screen-case",
+    # Any case manager may take the screening; carl does.
+    assert desk.inbox(people.cora, instance) == desk.inbox(people.carl, instance) == ["screen-case"]
+    instance = desk.work(people.carl, instance, "screen-case",
                          {"screening_decision": "open_case", "screening_notes": "A real case: needs a refund."})
-    assessment = desk.task(people.cora, instance, "assess-case")
-    assert assessment.assignee == "cora.case"
-    assert desk.inbox(people.carl, instance) == []
+    assert instance.data["case_manager"] == "carl.case"
+
+    # From now on every case-manager step is carl's alone: cora does not see it and may not do it.
+    for step, data in [("assess-case", ASSESSMENT), ("assess-risk", LOW_RISK), ("plan-actions", plan(1)),
+                       ("carry-out-plan", carried_out(1)), ("follow-up", followed_up(1, persists=False)),
+                       ("evaluate-outcome", EVALUATION)]:
+        task = desk.task(people.carl, instance, step)
+        assert (task.assignee, task.lane) == ("carl.case", "case-manager"), step
+        assert desk.inbox(people.carl, instance) == [step]
+        assert desk.inbox(people.cora, instance) == []
+        nobody_else_may(people, instance, task, data, people.carl)
+        with pytest.raises(Conflict, match="already claimed by carl.case"):
+            tasks.claim(task.id, people.cora)
+        instance = desk.work(people.carl, instance, step, data)
+    instance = desk.work(people.requester, instance, "give-feedback", FEEDBACK)
+
+    assert instance.status == "completed"
+    assert desk.path(instance) == full_path(rounds=1)
+    assert [who for _step, who, _groups in desk.who_did_what(instance)] == ["carl.case"] * 7 + ["rhea.requester"]
+    assert desk.outbox("rhea.requester") == [CLOSED]
+    assert desk.outbox("carl.case") == desk.outbox("cora.case") == []
 
 
-@pytest.mark.xfail(strict=True, reason="platform: the requester lane means the requester group; nothing gives "
-                                       "a task to the instance's starter alone when the diagram has lanes")
+def test_a_case_handed_over_goes_to_the_case_manager_who_takes_it(desk, people, make_user):
+    """The owner (or an admin) releases the open step: any case manager may take
+    it, and whoever completes it owns the case's later steps."""
+    admin = make_user("ada.admin", role="admin")
+    instance = open_and_assess(desk, people)
+    planning = desk.task(people.cora, instance, "plan-actions")
+    assert planning.assignee == "cora.case" and desk.inbox(people.carl, instance) == []
+    # cora is away: an admin releases her step, and it goes back to the case managers.
+    tasks.unclaim(planning.id, admin)
+    assert desk.inbox(people.carl, instance) == desk.inbox(people.cora, instance) == ["plan-actions"]
+    assert desk.inbox(people.requester, instance) == []
+    instance = desk.work(people.carl, instance, "plan-actions", plan(1))
+
+    assert instance.data["case_manager"] == "carl.case"
+    assert desk.task(people.carl, instance, "carry-out-plan").assignee == "carl.case"
+    assert desk.inbox(people.cora, instance) == []
+    instance = desk.work(people.carl, instance, "carry-out-plan", carried_out(1))
+    # carl hands it back himself the same way, and cora takes it again.
+    follow_up = desk.task(people.carl, instance, "follow-up")
+    tasks.unclaim(follow_up.id, people.carl)
+    instance = desk.work(people.cora, instance, "follow-up", followed_up(1, persists=False))
+    assert desk.task(people.cora, instance, "evaluate-outcome").assignee == "cora.case"
+    instance = desk.work(people.cora, instance, "evaluate-outcome", EVALUATION)
+    instance = desk.work(people.requester, instance, "give-feedback", FEEDBACK)
+
+    assert instance.status == "completed"
+    assert desk.path(instance) == full_path(rounds=1)
+    assert [(step, who) for step, who, _groups in desk.who_did_what(instance)] == [
+        ("screen-case", "cora.case"), ("assess-case", "cora.case"), ("assess-risk", "cora.case"),
+        ("plan-actions", "carl.case"), ("carry-out-plan", "carl.case"), ("follow-up", "cora.case"),
+        ("evaluate-outcome", "cora.case"), ("give-feedback", "rhea.requester")]
+    assert [(e.actor, e.data["previous_assignee"]) for e in desk.events(instance, "task_unclaimed")] == [
+        ("ada.admin", "cora.case"), ("carl.case", "carl.case")]
+
+
 def test_only_the_requester_who_reported_the_case_gives_feedback(desk, people):
     instance = open_and_assess(desk, people)
     instance = go_round(desk, people.cora, instance, 1, persists=False)
     instance = desk.work(people.cora, instance, "evaluate-outcome", EVALUATION)
+    feedback = desk.task(people.requester, instance, "give-feedback")
+    case_id = instance.id
+    # Another requester (in the same group) neither sees it nor may answer it; nor may the case managers.
     assert desk.inbox(people.rick, instance) == []
+    nobody_else_may(people, instance, feedback, FEEDBACK, people.requester)
+    for user in (people.rick, people.cora):
+        with pytest.raises(Forbidden):
+            tasks.claim(feedback.id, user)
+
+    # A case reported by someone outside the requester group: the feedback is still theirs.
+    other = desk.start(people.otto, {**REPORT, "title": "Expense report lost"})
+    assert other.data["requester"] == "otto.outsider"
+    other = desk.work(people.carl, other, "screen-case",
+                      {"screening_decision": "open_case", "screening_notes": "Look for the report."})
+    other = desk.work(people.carl, other, "assess-case", ASSESSMENT)
+    other = desk.work(people.carl, other, "assess-risk", LOW_RISK)
+    other = go_round(desk, people.carl, other, 1, persists=False)
+    other = desk.work(people.carl, other, "evaluate-outcome", EVALUATION)
+    assert desk.inbox(people.otto, other) == ["give-feedback"]
+    assert desk.inbox(people.requester, other) == desk.inbox(people.rick, other) == []
+    other = desk.work(people.otto, other, "give-feedback", FEEDBACK)
+    assert other.status == "completed"
+    assert desk.outbox("otto.outsider") == ["Your case CASE-000002 is closed: Expense report lost"]
+
+    instance = desk.work(people.requester, desk.reload(case_id), "give-feedback", FEEDBACK)
+    assert instance.status == "completed"
+    assert desk.outbox("rhea.requester") == [CLOSED]
+    assert desk.outbox("rick.requester") == []
 
 
 # ---- the start form --------------------------------------------------------------
@@ -532,6 +637,13 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
     # From planning on, the case's priority orders its steps.
     assert {k for k, t in model.tasks.items() if t.priority == "${priority}"} == {
         "plan-actions", "carry-out-plan", "follow-up", "evaluate-outcome"}
+    # Who the steps belong to: the starter is the requester; whoever screens the case (or
+    # takes a step over) is its case manager, and the later steps are theirs; the feedback is the requester's.
+    assert model.initiator == "requester"
+    assert {k: (t.assignee, t.candidate_users, t.completed_by_variable) for k, t in model.tasks.items()} == {
+        "screen-case": (None, [], "case_manager"),
+        **{step: ("${case_manager}", [], "case_manager") for step in CASE_MANAGER_STEPS[1:]},
+        "give-feedback": (None, ["${requester}"], None)}
 
 
 def test_the_diagram_is_documented_and_laid_out_left_to_right():

@@ -6,7 +6,9 @@ operations assess the change, the risk table decides, the CAB votes in
 parallel (or the emergency board decides, chased after 2 hours), the IT
 director allows changes inside freeze periods, IT operations plan it, the
 injected clock is moved to the window's start, IT operations implement it and
-quality assurance verify it, after which it is closed or rolled back. One
+quality assurance verify it, after which it is closed or rolled back, and
+the person who asked is told the outcome. Each CAB vote belongs to the member
+it is for (one vote for the whole cab group when no members are listed). One
 test per path, each checking the path taken (the audit trail), who was asked
 to do what, what people were told (the outbox), the records in the store and
 the data at the end; then the risk table, the forms, and the diagram.
@@ -123,17 +125,20 @@ def inboxes(desk, people, case) -> dict[str, list[str]]:
     return {name: steps for name, steps in found.items() if steps}
 
 
-def votes(desk, user, case) -> dict[str, str]:
-    """The open CAB votes ``user`` may take: {member the vote is for: task id}."""
+def votes(desk, user, case) -> dict[str | None, str]:
+    """The open CAB votes ``user`` may take: {member the vote is for (None: the
+    whole CAB's single vote): task id}."""
     open_votes = [t for t in tasks.list_tasks(user, scope="all", instance_id=case.id)
                   if t.bpmn_id == "cab-vote" and t.state == "open"]
     return {tasks.get_task(t.id, user).data["cab_member"]: t.id for t in open_votes}
 
 
-def vote(desk, user, case, member: str, approved: bool, comment: str | None = None):
+def vote(desk, user, case, member: str | None, approved: bool, comment: str | None = None):
     task_id = votes(desk, user, case)[member]
     detail = tasks.get_task(task_id, user)
-    assert fill_template(detail.instructions, detail.data).startswith(f"This is the vote of **{member}**")
+    assert fill_template(detail.instructions, detail.data).startswith(
+        f"This is the vote of **{member}** on change" if member else
+        "This is the CAB's vote (no CAB members are listed, so any member may cast it) on change")
     tasks.claim(task_id, user)
     tasks.complete(task_id, {"approved": approved} | ({"comment": comment} if comment else {}), user)
     desk.run_worker()
@@ -145,10 +150,10 @@ def plan_and_wait_for_the_window(desk, people, case):
     case = work(desk, people.ops, case, "plan-change", PLAN)
     assert case.status == "running"
     assert inboxes(desk, people, case) == {}
-    desk.advance(START - desk.clock.now() - timedelta(minutes=1))
+    desk.advance(START - desk.clock.now() - timedelta(seconds=1))
     assert inboxes(desk, people, case) == {}
     assert desk.path(case)[-1] == "plan-change"
-    desk.advance(minutes=2)
+    desk.advance(seconds=1)                 # the window opens: exactly at its planned start
     assert inboxes(desk, people, case) == {"oscar": ["implement-change"]}
     return desk.reload(case)
 
@@ -181,6 +186,7 @@ def test_standard_change_of_low_risk_is_pre_approved_implemented_and_closed(desk
     assert case.status == "running"
     assert (case.data["change_ref"], case.data["problem_ref"], case.data["request_problems"]) == (
         "CHG-000001", None, [])
+    assert case.data["requester"] == "alice"            # who submitted it, noted by the start event
     assert desk.records("sequences") == {"change-request": {"last": 1}}
     # Started by a person: the message start event does not wait for change_requested as well.
     assert desk.path(case)[0] == "change-submitted"
@@ -223,11 +229,11 @@ def test_standard_change_of_low_risk_is_pre_approved_implemented_and_closed(desk
     assert {k: record[k] for k in ("state", "outcome", "risk", "summary")} == {
         "state": "closed", "outcome": "implemented", "risk": "low", "summary": case.data["summary"]}
     assert record["closed_at"] == clock.now().isoformat()
-    # IT operations and the CAB are told; nobody else; no problem waits for it.
+    # IT operations, the CAB and the requester are told; nobody else; no problem waits for it.
     subject = "CHG-000001 implemented: Upgrade the mail servers to 10.1"
-    for name in ("oscar", "carl", "cleo", "cyril"):
+    for name in ("alice", "oscar", "carl", "cleo", "cyril"):
         assert desk.outbox(name) == [subject]
-    for name in ("alice", "erin", "ivan", "quinn", "otto"):
+    for name in ("erin", "ivan", "quinn", "otto"):
         assert desk.outbox(name) == []
     assert message_jobs() == []
 
@@ -237,13 +243,22 @@ def test_standard_change_of_higher_risk_goes_to_the_cab(desk, people):
     # Something critical, though a failure is unlikely: medium risk, so not "standard" after all.
     case = work(desk, people.ops, case, "assess-impact", {**LOW_RISK, "impact": "high"})
     assert case.data["risk"] == "medium"
-    assert case.data["cab_members"] == ["CAB member 1", "CAB member 2"]
-    assert inboxes(desk, people, case) == {name: ["cab-vote", "cab-vote"] for name in ("carl", "cleo", "cyril")}
-    case = vote(desk, people.carl, case, "CAB member 1", True)
-    case = vote(desk, people.cleo, case, "CAB member 2", True, "Fine, the snapshots are tested.")
+    # No CAB record in the store: the CAB votes once, and any member of the cab group may cast that vote.
+    assert case.data["cab_members"] == [None]
+    assert inboxes(desk, people, case) == {name: ["cab-vote"] for name in ("carl", "cleo", "cyril")}
+    (opened,) = [e for e in desk.events(case, "task_opened") if e.element == "cab-vote"]
+    assert (opened.data["candidate_groups"], opened.data["candidate_users"]) == (["cab"], [])
+    ballot = votes(desk, people.cleo, case)[None]
+    for outsider in (people.ops, people.otto):
+        with pytest.raises(Forbidden):
+            tasks.claim(ballot, outsider)
+    case = vote(desk, people.cleo, case, None, True, "Fine, the snapshots are tested.")
     assert inboxes(desk, people, case) == {"oscar": ["plan-change"]}
-    assert desk.path(case) == SUBMITTED + ASSESSED + CAB_PREPARED + ["cab-vote"] * 3 + CAB_COUNTED + APPROVED + [
+    assert desk.path(case) == SUBMITTED + ASSESSED + CAB_PREPARED + ["cab-vote"] * 2 + CAB_COUNTED + APPROVED + [
         "change-cleared"]
+    assert desk.who_did_what(case)[1] == ("cab-vote", "cleo", ["cab"])
+    assert case.data["cab_votes"] == [
+        {"member": None, "voted_by": "cleo", "approved": True, "comment": "Fine, the snapshots are tested."}]
     assert case.data["cab_approved"] is True
 
 
@@ -256,31 +271,38 @@ def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, peopl
     assert case.data["risk"] == "medium"
     assert case.data["cab_members"] == ["carl", "cleo", "cyril"]
 
-    # One vote per member, all open at once, each in every CAB member's inbox.
-    assert inboxes(desk, people, case) == {name: ["cab-vote"] * 3 for name in ("carl", "cleo", "cyril")}
+    # One vote per member, all open at once, each only in the inbox of the member it is for.
+    assert inboxes(desk, people, case) == {name: ["cab-vote"] for name in ("carl", "cleo", "cyril")}
     opened = desk.events(case, "task_opened")
-    assert [(e.element, e.data["candidate_groups"]) for e in opened[-3:]] == [("cab-vote", ["cab"])] * 3
+    assert sorted((e.element, e.data["candidate_groups"], e.data["candidate_users"]) for e in opened[-3:]) == [
+        ("cab-vote", [], ["carl"]), ("cab-vote", [], ["cleo"]), ("cab-vote", [], ["cyril"])]
     assert len({e.at for e in opened[-3:]}) == 1
-    assert sorted(votes(desk, people.carl, case)) == ["carl", "cleo", "cyril"]
+    for member in (people.carl, people.cleo, people.cyril):
+        assert list(votes(desk, member, case)) == [member.username]
     ballot = tasks.get_task(votes(desk, people.cleo, case)["cleo"], people.cleo)
     assert (ballot.task.name, ballot.task.lane, ballot.task.due_at) == (
         "Vote on the change", "cab", clock.now() + timedelta(days=3))
-    assert ballot.instructions.startswith("This is the vote of **{{ cab_member }}**")
+    assert fill_template(ballot.instructions, ballot.data).startswith("This is the vote of **cleo** on change")
     assert ballot.data["risk"] == "medium" and "approved" not in ballot.data
-    # Nobody outside the CAB may vote.
-    for outsider in (people.ops, people.ivan, people.otto):
+    # Nobody but cleo may cast cleo's vote: not another CAB member, not anyone outside the CAB.
+    for other in (people.carl, people.cyril, people.ops, people.ivan, people.otto):
         with pytest.raises(Forbidden):
-            tasks.claim(ballot.task.id, outsider)
+            tasks.claim(ballot.task.id, other)
+        with pytest.raises(Forbidden):
+            tasks.complete(ballot.task.id, {"approved": True}, other)
+    assert desk.events(case, "task_completed")[-1].element == "assess-impact"
 
     # The votes come in any order; the change waits for all of them.
     case = vote(desk, people.cyril, case, "cyril", True)
     case = vote(desk, people.carl, case, "carl", True, "Tell the service desk the day before.")
-    assert inboxes(desk, people, case) == {name: ["cab-vote"] for name in ("carl", "cleo", "cyril")}
+    assert inboxes(desk, people, case) == {"cleo": ["cab-vote"]}
     case = vote(desk, people.cleo, case, "cleo", True)
     assert case.data["cab_votes"] == [
-        {"member": "cyril", "approved": True, "comment": ""},
-        {"member": "carl", "approved": True, "comment": "Tell the service desk the day before."},
-        {"member": "cleo", "approved": True, "comment": ""}]
+        {"member": "cyril", "voted_by": "cyril", "approved": True, "comment": ""},
+        {"member": "carl", "voted_by": "carl", "approved": True, "comment": "Tell the service desk the day before."},
+        {"member": "cleo", "voted_by": "cleo", "approved": True, "comment": ""}]
+    # What a member typed stays with their vote, not in the change's data.
+    assert "approved" not in case.data and "voted_by" not in case.data
     assert case.data["cab_approved"] is True
     assert inboxes(desk, people, case) == {"oscar": ["plan-change"]}
 
@@ -297,8 +319,8 @@ def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, peopl
     assert desk.path(case) == (SUBMITTED + ASSESSED + CAB_PREPARED + ["cab-vote"] * 4 + CAB_COUNTED + APPROVED
                                + WORKED + ROLLED_BACK + ["change-closed"])
     assert desk.who_did_what(case) == [
-        ("assess-impact", "oscar", ["it-ops"]), ("cab-vote", "cyril", ["cab"]), ("cab-vote", "carl", ["cab"]),
-        ("cab-vote", "cleo", ["cab"]), ("plan-change", "oscar", ["it-ops"]),
+        ("assess-impact", "oscar", ["it-ops"]), ("cab-vote", "cyril", []), ("cab-vote", "carl", []),
+        ("cab-vote", "cleo", []), ("plan-change", "oscar", ["it-ops"]),
         ("implement-change", "oscar", ["it-ops"]), ("verify-change", "quinn", ["qa"]),
         ("roll-back-change", "oscar", ["it-ops"])]
     assert case.data["outcome"] == "rolled_back"
@@ -308,38 +330,44 @@ def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, peopl
         "mail flows again.")
     assert {k: the_change(desk)[k] for k in ("state", "outcome", "risk")} == {
         "state": "closed", "outcome": "rolled_back", "risk": "medium"}
-    # The report goes to IT operations, the CAB and the IT director; then the outcome is announced.
+    # The report goes to IT operations, the CAB and the IT director; then the outcome is announced,
+    # to the requester as well.
     report = "CHG-000001 rolled back: Upgrade the mail servers to 10.1"
-    assert desk.outbox("ivan") == [report]
+    assert desk.outbox("ivan") == desk.outbox("alice") == [report]
     for name in ("oscar", "carl", "cleo", "cyril"):
         assert desk.outbox(name) == [report, report]
-    assert desk.outbox("alice") == desk.outbox("quinn") == []
+    assert desk.outbox("quinn") == []
 
 
 def test_normal_change_rejected_by_one_cab_member(desk, people):
-    # No CAB record in the store: two votes, one per seat.
+    records.put("change-settings", "cab", {"members": ["carl", "cleo", "cyril"]})
     case = submit(desk, people, change_type="normal")
     case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
     assert case.data["risk"] == "low"          # low, but a normal change still goes to the CAB
-    assert sorted(votes(desk, people.carl, case)) == ["CAB member 1", "CAB member 2"]
+    assert inboxes(desk, people, case) == {name: ["cab-vote"] for name in ("carl", "cleo", "cyril")}
 
-    case = vote(desk, people.cleo, case, "CAB member 2", False, "Not during the quarter-end close.")
+    case = vote(desk, people.carl, case, "carl", True)
+    case = vote(desk, people.cleo, case, "cleo", False, "Not during the quarter-end close.")
 
-    # One "no" rejects the change: the other vote is withdrawn.
+    # One "no" rejects the change: the vote still open (cyril's) is withdrawn.
     assert case.status == "completed"
     assert inboxes(desk, people, case) == {}
     assert [e.element for e in desk.events(case, "task_cancelled")] == ["cab-vote"]
-    assert desk.path(case) == (SUBMITTED + ASSESSED + CAB_PREPARED + ["cab-vote"] * 2 + CAB_COUNTED + REJECTED
+    assert desk.path(case) == (SUBMITTED + ASSESSED + CAB_PREPARED + ["cab-vote"] * 3 + CAB_COUNTED + REJECTED
                                + ["change-closed"])
-    assert desk.who_did_what(case) == [("assess-impact", "oscar", ["it-ops"]), ("cab-vote", "cleo", ["cab"])]
+    assert desk.who_did_what(case) == [("assess-impact", "oscar", ["it-ops"]), ("cab-vote", "carl", []),
+                                       ("cab-vote", "cleo", [])]
     assert case.data["cab_votes"] == [
-        {"member": "CAB member 2", "approved": False, "comment": "Not during the quarter-end close."}]
+        {"member": "carl", "voted_by": "carl", "approved": True, "comment": ""},
+        {"member": "cleo", "voted_by": "cleo", "approved": False, "comment": "Not during the quarter-end close."}]
     assert (case.data["cab_approved"], case.data["outcome"], case.data["rejected_by"]) == (
         False, "rejected", "the change advisory board")
     assert case.data["summary"] == ("CHG-000001 (Upgrade the mail servers to 10.1) was rejected by the change "
-                                    "advisory board: CAB member 2: Not during the quarter-end close.")
+                                    "advisory board: cleo: Not during the quarter-end close.")
     assert {k: the_change(desk)[k] for k in ("state", "outcome")} == {"state": "closed", "outcome": "rejected"}
-    assert desk.outbox("oscar") == ["CHG-000001 rejected: Upgrade the mail servers to 10.1"]
+    rejected = "CHG-000001 rejected: Upgrade the mail servers to 10.1"
+    for name in ("alice", "oscar", "carl", "cleo", "cyril"):
+        assert desk.outbox(name) == [rejected]
     assert "plan-change" not in desk.path(case) and "find-freeze-periods" not in desk.path(case)
 
 
@@ -385,11 +413,11 @@ def test_emergency_change_approved_by_the_emergency_board(desk, people, clock):
 def test_emergency_board_is_chased_after_two_hours_and_the_approval_stays_open(desk, people):
     case = submit(desk, people, change_type="emergency")
     case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
-    desk.advance(hours=1, minutes=59)
+    desk.advance(hours=1, minutes=59, seconds=59)
     assert desk.outbox("ivan") == []
     assert desk.task(people.erin, case, "approve-emergency").priority == 80
 
-    desk.advance(minutes=2)
+    desk.advance(seconds=1)                 # exactly 2 hours after the approval was asked for
     # The IT director and the board are told; the approval is made urgent, not taken away.
     chase = "CHG-000001: emergency change waiting 2 hours for approval"
     assert desk.outbox("ivan") == desk.outbox("erin") == [chase]
@@ -428,6 +456,7 @@ def test_emergency_change_rejected_by_the_emergency_board(desk, people):
     assert case.data["summary"] == ("CHG-000001 (Upgrade the mail servers to 10.1) was rejected by the emergency "
                                     "board: Not an emergency: take it to the CAB.")
     assert the_change(desk)["outcome"] == "rejected"
+    assert desk.outbox("alice") == ["CHG-000001 rejected: Upgrade the mail servers to 10.1"]
 
 
 # ---- freeze periods -----------------------------------------------------------
@@ -474,7 +503,7 @@ def test_change_in_a_freeze_period_is_rejected_without_an_exception(desk, people
         "CHG-000001 (Upgrade the mail servers to 10.1) was rejected by the IT director (no exception for the "
         "freeze period): Wait until the sales are over.")
     assert the_change(desk)["outcome"] == "rejected"
-    assert desk.outbox("oscar") == ["CHG-000001 rejected: Upgrade the mail servers to 10.1"]
+    assert desk.outbox("oscar") == desk.outbox("alice") == ["CHG-000001 rejected: Upgrade the mail servers to 10.1"]
 
 
 # ---- an incomplete request ----------------------------------------------------
@@ -487,6 +516,8 @@ def test_an_incomplete_request_is_completed_by_it_ops_as_often_as_needed(desk, p
     completion = tasks.get_task(desk.task(people.ops, case, "complete-request").id, people.ops)
     assert completion.task.due_at == clock.now() + timedelta(days=1)
     assert completion.data["title"] == REQUEST["title"]          # the form shows what was asked
+    assert "Agree the details with **alice**, who asked for it." in fill_template(completion.instructions,
+                                                                                 completion.data)
 
     # Corrected, but now the window ends before it starts: asked again.
     case = work(desk, people.ops, case, "complete-request",
@@ -561,6 +592,7 @@ def test_a_change_requested_by_a_problem_reports_its_outcome_to_that_problem(des
     assert desk.path(case) == REQUESTED
     assert [e.element for e in desk.events(case, "instance_started")] == ["change-requested-by-problem"]
     assert case.data["change_ref"] == "CHG-000001"
+    assert case.data["requester"] is None               # no person submitted it: the problem is told instead
     assert case.data["reason"] == "Needed to resolve problem PRB-000007."
     assert case.data["request_problems"] == ["The planned start is missing or not a date and time.",
                                              "The planned end is missing or not a date and time."]
@@ -568,6 +600,7 @@ def test_a_change_requested_by_a_problem_reports_its_outcome_to_that_problem(des
     assert inboxes(desk, people, case) == {"oscar": ["complete-request"]}
     completion = tasks.get_task(desk.task(people.ops, case, "complete-request").id, people.ops)
     assert completion.data["problem_ref"] == "PRB-000007"
+    assert "agree the window with the problem manager" in fill_template(completion.instructions, completion.data)
     case = work(desk, people.ops, case, "complete-request", {
         **{k: case.data[k] for k in ("title", "description", "reason", "change_type")},
         "planned_start": "2026-01-10T22:00:00Z", "planned_end": "2026-01-11T02:00:00Z"})
@@ -589,6 +622,10 @@ def test_a_change_requested_by_a_problem_reports_its_outcome_to_that_problem(des
     assert [(e.data["name"], e.data["correlation"], e.data["data"]) for e in desk.events(told, "message_received")] \
         == [("change_closed", {"problem_ref": "PRB-000007"}, closed)]
     assert other.status == "running" and desk.events(other, "message_received") == []
+    # The announcement goes to IT operations and the CAB only: there is no requester to tell.
+    outcome = "CHG-000001 implemented: Raise the mail relay's size limit"
+    assert desk.outbox("oscar") == desk.outbox("carl") == [outcome]
+    assert desk.outbox("alice") == []
 
 
 def test_a_rejected_change_requested_by_a_problem_still_sends_change_closed(desk, people):
@@ -653,12 +690,12 @@ def test_the_forms_refuse_bad_input(desk, people):
     assert desk.events(case, "task_completed") == []
 
     case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
-    ballot = votes(desk, people.carl, case)["CAB member 1"]
+    ballot = votes(desk, people.carl, case)[None]
     tasks.claim(ballot, people.carl)
     with pytest.raises(InvalidData) as refused:
         tasks.complete(ballot, {"approved": "yes", "comment": "x" * 2001}, people.carl)
     assert set(refused.value.fields) == {"approved", "comment"}
-    assert sorted(votes(desk, people.carl, case)) == ["CAB member 1", "CAB member 2"]
+    assert list(votes(desk, people.carl, case)) == [None]
 
 
 # ---- the risk table -----------------------------------------------------------
@@ -724,6 +761,11 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
     assert (model.key, model.name, model.category, model.startable) == (
         PROCESS, "Request a change", "Changes & releases", True)
     assert model.description.startswith("Ask for a change to an IT service or system")
+    # The person who submits a change is noted as its requester; each CAB vote is its member's.
+    assert model.initiator == "requester"
+    vote_step = model.tasks["cab-vote"]
+    assert (vote_step.candidate_users, vote_step.candidate_groups, vote_step.completed_by_variable) == (
+        ["${cab_member}"], [], "voted_by")
     assert list(model.start_form.schema["properties"]) == [
         "title", "description", "reason", "change_type", "planned_start", "planned_end"]
     assert {k: t.lane for k, t in model.tasks.items()} == HUMAN_STEPS

@@ -5,10 +5,12 @@ missing or outdated information (or the daily review check finds an article
 due for its periodic review), a knowledge owner assigns an expert, the expert
 writes or updates the article, the knowledge owner reviews it (sending it
 back as often as needed, or rejecting it) and Baton publishes it to the
-knowledge base. One test per path, each checking the path taken (the audit
-trail), who was asked to do what, what people were told and the data and
-store records at the end; the forms refuse bad input; then the diagram itself
-and ``baton validate``.
+knowledge base. The expert the knowledge owner names is assigned the writing
+(a hand-over passes it on), and whoever reported the information is told the
+outcome (a periodic review has no reporter). One test per path, each checking
+the path taken (the audit trail), who was asked to do what, what people were
+told and the data and store records at the end; the forms refuse bad input;
+then the diagram itself and ``baton validate``.
 """
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ from app.cli import main as baton
 from app.engine.bundle import load_bundle
 from app.models import Instance, Job, OutboxMessage, db
 from app.services import deployments, instances, records, tasks, users
-from app.services.errors import Forbidden, InvalidData
+from app.services.errors import Conflict, Forbidden, InvalidData
 from app.web.pages.rich_text import fill_template
 from app.worker import run_once
 from tests.support.pages import csrf_token, sign_in
@@ -47,11 +49,21 @@ NOTHING_DUE = CHECKED + ["nothing-due"]
 REVIEW_DUE = CHECKED + ["book-next-review", "case-opened", "look-up-article", "prepare-assignment",
                         "assign-expert", "ask-expert"]
 ROUND = ["write-article", "review-article", "review-outcome-gateway"]
-PUBLISHED_NEW = ["new-article-gateway", "number-article", "ready-to-publish", "prepare-publication",
-                 "publish-article", "schedule-next-review", "announce-article", "article-published"]
-PUBLISHED_UPDATE = ["new-article-gateway", "ready-to-publish", "prepare-publication", "publish-article",
-                    "schedule-next-review", "announce-article", "article-published"]
-REJECTED = ["not-published"]
+# After publishing or rejecting: the reporter is told, or (a periodic review) there is nobody to tell.
+REPORTER_TOLD = ["published-reporter-gateway", "tell-reporter-published", "published-reporter-done",
+                 "article-published"]
+NO_REPORTER = ["published-reporter-gateway", "published-reporter-done", "article-published"]
+PUBLISH_NEW = ["new-article-gateway", "number-article", "ready-to-publish", "prepare-publication",
+               "publish-article", "schedule-next-review", "announce-article"]
+PUBLISH_UPDATE = ["new-article-gateway", "ready-to-publish", "prepare-publication", "publish-article",
+                  "schedule-next-review", "announce-article"]
+PUBLISHED_NEW = PUBLISH_NEW + REPORTER_TOLD
+PUBLISHED_UPDATE = PUBLISH_UPDATE + REPORTER_TOLD
+REVIEWED = PUBLISH_UPDATE + NO_REPORTER                   # a periodic review, published
+REJECTED = ["rejected-reporter-gateway", "tell-reporter-rejected", "rejected-reporter-done", "not-published"]
+REVIEW_REJECTED = ["rejected-reporter-gateway", "rejected-reporter-done", "not-published"]
+ASKED_RITA = "Please write the knowledge article: Connecting to the VPN from a hotel network"
+PUBLISHED_FOR_ALICE = "Your report is handled: New knowledge article KB-000001: Connect to the VPN from a hotel network"
 
 
 @dataclass
@@ -142,6 +154,7 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
     case = report(desk, people)
     assert case.status == "running" and case.started_by == "alice"
     assert case.data["is_new"] is True and case.data["article_ref"] is None
+    assert case.data["reporter"] == "alice"                  # to tell her the outcome
     # Only a knowledge owner is asked to assign the expert, within two days.
     assert inboxes(desk, people, case) == {"kim": ["assign-expert"]}
     assign = desk.task(people.owner, case, "assign-expert")
@@ -157,14 +170,16 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
     clock.advance(hours=5)
     case = desk.work(people.owner, case, "assign-expert",
                      {"expert": "rita", "assignment_notes": "Ask the network team for the port."})
-    # Every resolver may write it; the resolvers are told whom the knowledge owner chose.
-    assert inboxes(desk, people, case) == {"rita": ["write-article"], "rob": ["write-article"]}
+    # The step is the chosen expert's: rita has it, the other resolvers do not; she is told.
+    assert case.data["knowledge_owner"] == "kim"
+    assert inboxes(desk, people, case) == {"rita": ["write-article"]}
     write = desk.task(people.expert, case, "write-article")
-    assert (write.lane, write.candidate_groups, write.priority) == ("resolver", ["resolver"], 60)
+    assert (write.assignee, write.lane, write.candidate_groups, write.priority) == ("rita", "resolver",
+                                                                                     ["resolver"], 60)
     assert write.due_at == clock.now() + timedelta(days=5)
-    subject = "Knowledge article for rita: Connecting to the VPN from a hotel network"
-    assert desk.outbox("rita") == desk.outbox("rob") == [subject]
-    assert desk.outbox("kim") == desk.outbox("dave") == desk.outbox("alice") == []
+    assert desk.outbox("rita") == [ASKED_RITA]
+    assert desk.outbox("rob") == desk.outbox("kim") == desk.outbox("dave") == desk.outbox("alice") == []
+    assert case.data["expert_notified"]["recipients"] == ["rita"]
     text = instructions(desk, people.expert, case, "write-article")
     assert text.startswith("The knowledge owner asked **rita** to write a new article about **Connecting")
     # The form starts from the topic as the title and an empty text.
@@ -172,11 +187,17 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
         "title": "Connecting to the VPN from a hotel network", "body": ""}
     with pytest.raises(Forbidden):
         tasks.claim(write.id, people.owner)
+    with pytest.raises(Conflict, match="already claimed by rita"):
+        tasks.claim(write.id, people.colleague)
+    with pytest.raises(Forbidden):
+        tasks.complete(write.id, TEXT, people.colleague)
 
     case = desk.work(people.expert, case, "write-article", TEXT)
     assert inboxes(desk, people, case) == {"kim": ["review-article"]}
     review = desk.task(people.owner, case, "review-article")
     assert (review.lane, review.due_at) == ("knowledge-owner", clock.now() + timedelta(days=3))
+    assert instructions(desk, people.owner, case, "review-article").endswith(
+        "Whoever reported it is told the outcome: the published article, or your comments when you reject it.")
     with pytest.raises(Forbidden):
         tasks.complete(review.id, {"review_outcome": "approve"}, people.expert)
 
@@ -196,15 +217,23 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
         "article_ref": "KB-000001", "title": TEXT["title"], "next_review": "2026-02-04",
         "review_interval_days": 30}}
     assert desk.records("sequences") == {PROCESS: {"last": 1}}
-    # The service desk and the resolvers are told; the knowledge owner approved it and knows.
+    # The service desk and the resolvers are told; the knowledge owner approved it and knows;
+    # alice, who reported it, is told what came of her report.
     announcement = "New knowledge article KB-000001: Connect to the VPN from a hotel network"
-    assert desk.outbox("dave") == [announcement]
-    assert desk.outbox("rita") == desk.outbox("rob") == [subject, announcement]
+    assert desk.outbox("dave") == desk.outbox("rob") == [announcement]
+    assert desk.outbox("rita") == [ASKED_RITA, announcement]
+    assert desk.outbox("alice") == [PUBLISHED_FOR_ALICE]
     assert desk.outbox("kim") == desk.outbox("fiona") == []
     asked, told = bodies("rita")
-    assert "asks rita to write the knowledge article" in asked and "Ask the network team for the port." in asked
+    assert asked == ('kim, a knowledge owner, asks you to write the knowledge article "Connecting to the VPN from '
+                     'a hotel network".\n\nWhat it is about: Hotel networks block the VPN and no article says what '
+                     'to do.\n\nNotes for you: Ask the network team for the port.\n\nThe step "Write or update the '
+                     'article" is assigned to you: it waits in your inbox, under Assigned to me.')
     assert told == (f"{TEXT['title']}\n\n{TEXT['body']}\n\nWhat changed: {TEXT['change_summary']}\n\n"
                     "Next review: 2026-02-04.")
+    assert bodies("alice") == [
+        'You reported that the information about "Connecting to the VPN from a hotel network" was missing. '
+        f"Thank you: here is the result, in the knowledge base as KB-000001.\n\n{told}"]
     assert {k: case.data[k] for k in ("article_ref", "version", "expert", "review_outcome", "next_review")} == {
         "article_ref": "KB-000001", "version": 1, "expert": "rita", "review_outcome": "approve",
         "next_review": "2026-02-04"}
@@ -218,7 +247,8 @@ def test_an_outdated_article_is_updated_and_keeps_its_reference(desk, people, cl
     assert (case.data["is_new"], case.data["current_version"]) == (False, 1)
     assert "information about" in instructions(desk, people.owner, case, "assign-expert")
     case = desk.work(people.owner, case, "assign-expert", {"expert": "rob"})
-    assert desk.outbox("rob")[-1] == "Knowledge article for rob: KB-000001 Connect to the VPN from a hotel network"
+    assert desk.outbox("rob")[-1] == "Please update the knowledge article: KB-000001 " + TEXT["title"]
+    assert inboxes(desk, people, case) == {"rob": ["write-article"]}
     # The expert starts from the published text.
     shown = desk.data_of(people.colleague, case, "write-article")
     assert {k: shown[k] for k in ("article_ref", "title", "body", "current_version")} == {
@@ -244,6 +274,13 @@ def test_an_outdated_article_is_updated_and_keeps_its_reference(desk, people, cl
     assert desk.records("sequences") == {PROCESS: {"last": 1}}          # no new number
     assert desk.outbox("dave")[-1] == "Knowledge article KB-000001 updated to version 2: " + TEXT["title"]
     assert "current_article" not in case.data
+    # alice reported both: told of the new article, then of its update.
+    assert desk.outbox("alice") == [
+        PUBLISHED_FOR_ALICE,
+        "Your report is handled: Knowledge article KB-000001 updated to version 2: " + TEXT["title"]]
+    assert bodies("alice")[-1].startswith('You reported that the information about "Connecting to the VPN from a '
+                                          'hotel network" was outdated. Thank you: here is the result, in the '
+                                          "knowledge base as KB-000001.")
 
 
 # ---- the review loop -------------------------------------------------------------
@@ -256,8 +293,9 @@ def test_changes_requested_once_then_approved(desk, people):
     case = desk.work(people.expert, case, "write-article", {**TEXT, "body": "Use port 443 in hotels."})
     case = desk.work(people.owner, case, "review-article",
                      {"review_outcome": "changes", "review_comments": "Say where the setting is."})
-    # Back to the resolvers, with the reviewer's comments; the knowledge owner waits.
-    assert inboxes(desk, people, case) == {"rita": ["write-article"], "rob": ["write-article"]}
+    # Back to the same expert, with the reviewer's comments; the knowledge owner waits.
+    assert inboxes(desk, people, case) == {"rita": ["write-article"]}
+    assert desk.task(people.expert, case, "write-article").assignee == "rita"
     assert desk.data_of(people.expert, case, "write-article")["body"] == "Use port 443 in hotels."
     assert "The reviewer asked for changes: *Say where the setting is.*" in instructions(
         desk, people.expert, case, "write-article")
@@ -271,32 +309,51 @@ def test_changes_requested_once_then_approved(desk, people):
         ("write-article", "rita", ["resolver"]), ("review-article", "kim", ["knowledge-owner"])] * 2
     assert desk.records("knowledge-base")["KB-000001"]["body"] == TEXT["body"]
     assert (case.data["article_ref"], case.data["reported_ref"]) == ("KB-000001", "KB-000042")
-    # One announcement of the published article, after the rounds.
+    # One announcement of the published article, after the rounds, and one message to the reporter.
     assert desk.outbox("dave") == ["New knowledge article KB-000001: " + TEXT["title"]]
+    assert desk.outbox("alice") == [PUBLISHED_FOR_ALICE]
+    assert desk.outbox("rita") == [ASKED_RITA, "New knowledge article KB-000001: " + TEXT["title"]]
 
 
 def test_changes_requested_many_times_then_approved(desk, people):
+    """Six rounds: rita writes the first two; then she hands the step over (releases it), rob
+    takes it and the later rounds come back to him."""
     rounds = 6
     case = report(desk, people)
     case = desk.work(people.owner, case, "assign-expert", {"expert": "rita"})
     for n in range(1, rounds):
-        writer = people.expert if n % 2 else people.colleague
+        writer = people.expert if n <= 2 else people.colleague
+        if n == 3:
+            # rita is away: she releases the step, and any resolver may take it.
+            tasks.unclaim(desk.task(people.expert, case, "write-article").id, people.expert)
+            assert inboxes(desk, people, case) == {"rita": ["write-article"], "rob": ["write-article"]}
+        else:
+            assert inboxes(desk, people, case) == {writer.username: ["write-article"]}
         case = desk.work(writer, case, "write-article", {**TEXT, "body": f"Draft {n}: use port 443."})
+        assert case.data["expert"] == writer.username
         case = desk.work(people.owner, case, "review-article",
                          {"review_outcome": "changes", "review_comments": f"Round {n}: not there yet."})
         assert case.status == "running"
-        assert desk.inbox(people.expert, case) == ["write-article"]
-        assert desk.data_of(people.expert, case, "write-article")["review_comments"] == f"Round {n}: not there yet."
-    case = desk.work(people.expert, case, "write-article", TEXT)
+        next_writer = people.expert if n < 3 else people.colleague     # rita until she hands it over
+        assert desk.task(next_writer, case, "write-article").assignee == next_writer.username
+        assert desk.data_of(next_writer, case, "write-article")["review_comments"] == f"Round {n}: not there yet."
+    case = desk.work(people.colleague, case, "write-article", TEXT)
     case = desk.work(people.owner, case, "review-article", {"review_outcome": "approve"})
 
     assert case.status == "completed"
     assert desk.path(case) == REPORTED + ROUND * rounds + PUBLISHED_NEW
     writers = [who for step, who, _ in desk.who_did_what(case) if step == "write-article"]
-    assert writers == ["rita", "rob"] * (rounds // 2 - 1) + ["rita", "rita"]
+    assert writers == ["rita", "rita", "rob", "rob", "rob", "rob"]
+    opened = [e.data["assignee"] for e in desk.events(case, "task_opened") if e.element == "write-article"]
+    assert opened == ["rita", "rita", "rita", "rob", "rob", "rob"]
+    assert [(e.actor, e.data["previous_assignee"]) for e in desk.events(case, "task_unclaimed")] == [("rita", "rita")]
     assert len(desk.events(case, "task_opened")) == 1 + 2 * rounds
-    assert desk.records("knowledge-base")["KB-000001"]["version"] == 1
+    article = desk.records("knowledge-base")["KB-000001"]
+    assert (article["version"], article["expert"]) == (1, "rob")            # the expert who wrote it in the end
     assert desk.records("sequences") == {PROCESS: {"last": 1}}
+    # Only rita was asked by message (the hand-over is between the experts); alice hears once, at the end.
+    assert desk.outbox("rita")[0] == ASKED_RITA and desk.outbox("rob")[0].startswith("New knowledge article")
+    assert desk.outbox("alice") == [PUBLISHED_FOR_ALICE]
 
 
 # ---- rejected ----------------------------------------------------------------------
@@ -315,8 +372,14 @@ def test_rejected_drafts_publish_nothing(desk, people, clock):
     assert desk.records("knowledge-base") == desk.records("knowledge-review-schedule") == {}
     assert desk.records("sequences") == {}
     assert desk.outbox("dave") == []
-    assert desk.outbox("rita") == ["Knowledge article for rita: Printing from the moon"]
+    assert desk.outbox("rita") == ["Please write the knowledge article: Printing from the moon"]
     assert case.data["review_comments"] == "A duplicate of the printing article."
+    # alice, who reported it, is told why.
+    assert desk.outbox("alice") == ["Your report is handled: nothing changes in the knowledge base "
+                                    "(Printing from the moon)"]
+    assert bodies("alice") == ['You reported that the information about "Printing from the moon" was missing. '
+                               "A knowledge owner had an expert look into it and decided to publish nothing."
+                               "\n\nWhy: A duplicate of the printing article."]
 
     # An update of a published article, rejected: the published version stays as it was.
     publish(desk, people)
@@ -331,6 +394,27 @@ def test_rejected_drafts_publish_nothing(desk, people, clock):
     assert desk.path(case) == REPORTED + ROUND + REJECTED
     assert (desk.records("knowledge-base"), desk.records("knowledge-review-schedule")) == before
     assert desk.outbox("dave") == ["New knowledge article KB-000001: " + TEXT["title"]]
+    assert desk.outbox("alice")[-1] == ("Your report is handled: nothing changes in the knowledge base "
+                                        "(Connecting to the VPN from a hotel network)")
+    assert bodies("alice")[-1] == (
+        'You reported that the information about "Connecting to the VPN from a hotel network" was wrong. A '
+        "knowledge owner had an expert look into it and decided to publish nothing: KB-000001 stays as it is."
+        "\n\nWhy: Port 443 works; the report was mistaken.")
+    assert len(desk.outbox("alice")) == 3                  # rejected, published, rejected
+
+
+def test_an_expert_baton_does_not_know_stops_the_case_with_an_incident(desk, people):
+    """The assign form checks a user name's shape, not that such a user exists (forms cannot
+    look people up). Asking the expert is where a mistyped name shows: an incident for an admin,
+    with nobody given a step that nobody could do."""
+    case = report(desk, people)
+    case = desk.work(people.owner, case, "assign-expert", {"expert": "ritta"})
+    assert case.status == "failed"
+    (incident,) = case.open_incidents
+    assert incident.element == "ask-expert" and "No user named 'ritta'" in incident.message
+    assert desk.path(case) == REPORTED[:-1]
+    assert inboxes(desk, people, case) == {}
+    assert desk.outbox("rita") == desk.outbox("alice") == []
 
 
 # ---- the periodic review: a timer start event ------------------------------------
@@ -396,10 +480,13 @@ def test_an_article_due_is_reviewed_and_found_still_current(desk, people, clock)
     assert "if the article is still right, say so here" in instructions(desk, people.expert, case, "write-article")
     case = desk.work(people.expert, case, "write-article",
                      {**TEXT, "change_summary": "Checked with the network team: still right."})
+    assert "reported" not in instructions(desk, people.owner, case, "review-article")   # nobody did
     case = desk.work(people.owner, case, "review-article", {"review_outcome": "approve"})
 
     assert case.status == "completed"
-    assert desk.path(case) == REVIEW_DUE + ROUND + PUBLISHED_UPDATE
+    assert desk.path(case) == REVIEW_DUE + ROUND + REVIEWED            # nobody reported it: nobody to tell
+    assert "reporter" not in case.data
+    assert desk.outbox("alice") == [PUBLISHED_FOR_ALICE]               # from the first publication only
     assert desk.who_did_what(case) == [("assign-expert", "kim", ["knowledge-owner"]),
                                        ("write-article", "rita", ["resolver"]),
                                        ("review-article", "kim", ["knowledge-owner"])]
@@ -429,7 +516,8 @@ def test_the_article_overdue_longest_is_reviewed_first_and_updated(desk, people,
 
     # The oldest one: the expert updates it, the reviewer asks for one change.
     case = desk.work(people.owner, cases[0], "assign-expert", {"expert": "rob", "assignment_notes": "New models."})
-    assert desk.outbox("rob")[-1] == "Knowledge article for rob: KB-000003 Order a new laptop"
+    assert desk.outbox("rob")[-1] == "Please update the knowledge article: KB-000003 Order a new laptop"
+    assert desk.inbox(people.colleague, case) == ["write-article"] and desk.inbox(people.expert, case) == []
     case = desk.work(people.colleague, case, "write-article",
                      {"title": "Order a new laptop", "body": "Use the new catalogue: 14 or 16 inch.",
                       "change_summary": "New models."})
@@ -440,12 +528,27 @@ def test_the_article_overdue_longest_is_reviewed_first_and_updated(desk, people,
                       "body": "Use the new catalogue: 14 or 16 inch. Your manager approves it.",
                       "change_summary": "New models; who approves."})
     case = desk.work(people.owner, case, "review-article", {"review_outcome": "approve", "review_in_days": 180})
-    assert desk.path(case) == REVIEW_DUE + ROUND * 2 + PUBLISHED_UPDATE
+    assert desk.path(case) == REVIEW_DUE + ROUND * 2 + REVIEWED
     article = desk.records("knowledge-base")["KB-000003"]
     assert {k: article[k] for k in ("version", "first_published_on", "published_on", "next_review", "expert")} == {
         "version": 2, "first_published_on": "2025-06-01", "published_on": "2026-01-09",
         "next_review": "2026-07-08", "expert": "rob"}
     assert desk.outbox("dave") == ["Knowledge article KB-000003 updated to version 2: Order a new laptop"]
+
+    # The next one's rewrite is rejected: the published version stays, and there is no reporter to tell.
+    before = desk.records("knowledge-base")["KB-000007"]
+    case = desk.work(people.owner, cases[1], "assign-expert", {"expert": "rita"})
+    case = desk.work(people.expert, case, "write-article",
+                     {"title": "Reset a forgotten password", "body": "Call the service desk; they reset it.",
+                      "change_summary": "Shorter."})
+    case = desk.work(people.owner, case, "review-article",
+                     {"review_outcome": "reject", "review_comments": "The self-service steps must stay."})
+    assert case.status == "completed"
+    assert desk.path(case) == REVIEW_DUE + ROUND + REVIEW_REJECTED
+    assert desk.records("knowledge-base")["KB-000007"] == before
+    assert desk.outbox("rita") == ["Knowledge article KB-000003 updated to version 2: Order a new laptop",
+                                   "Please update the knowledge article: KB-000007 Reset a forgotten password"]
+    assert desk.outbox("alice") == desk.outbox("kim") == []
 
 
 # ---- in the browser ---------------------------------------------------------------
@@ -474,15 +577,15 @@ def test_a_report_runs_end_to_end_in_the_browser(app):
         "article_ref": "", "details": REPORT["details"]})
     assert answer.status_code == 303
     run_once(app)
-    steps = [("kim", "Assign an expert", "information about " + REPORT["topic"] + " is missing",
+    steps = [("kim", "group", "Assign an expert", "information about " + REPORT["topic"] + " is missing",
               {"expert": "rita", "assignment_notes": ""}),
-             ("rita", "Write or update the article", "asked rita to write a new article",
+             ("rita", "mine", "Write or update the article", "asked rita to write a new article",
               {"title": TEXT["title"], "body": TEXT["body"], "change_summary": TEXT["change_summary"]}),
-             ("kim", "Review the article", "Approve it to publish it now",
+             ("kim", "group", "Review the article", "Approve it to publish it now",
               {"review_outcome": "approve", "review_in_days": "90", "review_comments": ""})]
-    for name, step, told, post in steps:
+    for name, view, step, told, post in steps:
         client = signed_in(name)
-        inbox = client.get("/inbox?view=group").get_data(as_text=True)
+        inbox = client.get(f"/inbox?view={view}").get_data(as_text=True)
         (task_id,) = set(re.findall(r'href="/tasks/([0-9a-f-]{36})"', inbox))
         page = client.get(f"/tasks/{task_id}")
         doc = lxml.html.fromstring(page.get_data(as_text=True))
@@ -496,6 +599,9 @@ def test_a_report_runs_end_to_end_in_the_browser(app):
         (case,) = db.session.scalars(sa.select(Instance).where(Instance.definition_key == PROCESS))
         assert (case.status, case.started_by, case.data["article_ref"]) == ("completed", "alice", "KB-000001")
         assert records.get("knowledge-base", "KB-000001").value["title"] == TEXT["title"]
+        assert (case.data["reporter"], case.data["expert"]) == ("alice", "rita")
+        assert list(db.session.scalars(sa.select(OutboxMessage.subject).where(OutboxMessage.recipient == "alice"))) == [
+            PUBLISHED_FOR_ALICE]
 
 
 # ---- the forms refuse bad input --------------------------------------------------
@@ -571,6 +677,12 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         "assign-expert": "knowledge-owner", "write-article": "resolver", "review-article": "knowledge-owner"}
     assert {k: t.due_date for k, t in model.tasks.items()} == {
         "assign-expert": "P2D", "write-article": "P5D", "review-article": "P3D"}
+    # The reporter is noted at the start; the expert chosen is assigned the writing, and whoever writes it is
+    # the expert from then on; the knowledge owner who chose them is noted.
+    assert model.initiator == "reporter"
+    assert {k: (t.assignee, t.completed_by_variable) for k, t in model.tasks.items()} == {
+        "assign-expert": (None, "knowledge_owner"), "write-article": ("${expert}", "expert"),
+        "review-article": (None, None)}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
         # Each form first shows what the case holds (read-only), then its own fields in order.
@@ -589,6 +701,7 @@ def test_the_diagram_is_documented_and_laid_out_left_to_right():
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "requester", "resolver", "knowledge-owner"]
     steps = set(REPORTED + REVIEW_DUE + NOTHING_DUE + ROUND + PUBLISHED_NEW + REJECTED)
+    assert steps >= set(PUBLISHED_UPDATE + REVIEWED + REVIEW_REJECTED)
     assert {n.get("id") for n in flow_nodes(process)} == steps
     for flow in process.findall("bpmn:sequenceFlow", NS):
         assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")

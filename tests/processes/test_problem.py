@@ -7,7 +7,10 @@ problem manager records the known error (published to the knowledge base,
 the knowledge owners told), raises a change request with the message
 ``change_requested`` when a change is needed and waits for ``change_closed``
 (correlated on ``problem_ref``; a reminder every 30 days), verifies and
-closes. One test per path through the diagram, each checking the path taken,
+closes, telling whoever raised it by hand. The problem manager who reviewed
+the report (or, for a problem raised by hand, who first recorded its known
+error) owns the problem: its later problem-manager steps are assigned to
+them. One test per path through the diagram, each checking the path taken,
 who was asked to do what, what people were told and the data at the end; then
 the forms, the message contract, the diagram itself and ``baton validate``.
 
@@ -29,9 +32,9 @@ from lxml import etree
 
 from app.cli import main as baton
 from app.engine.bundle import load_bundle
-from app.models import Instance, Job, MessageWait, db
+from app.models import Instance, Job, MessageWait, OutboxMessage, db
 from app.services import deployments, instances, tasks
-from app.services.errors import Forbidden, InvalidData, NotFound
+from app.services.errors import Conflict, Forbidden, InvalidData, NotFound
 from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
@@ -54,7 +57,9 @@ CHANGE = CHANGE_WAIT + ["wait-for-change-outcome", "note-change-outcome", "ready
 # firing runs this path, and the timer itself is cancelled when the outcome arrives.
 REMINDER = ["remind-problem-managers", "reminder-sent"]
 VERIFIED = ["verify-resolution", "solved-gateway"]
-CLOSED = ["close-problem", "update-known-error", "problem-closed"]
+CLOSED = ["close-problem", "update-known-error", "raised-by-hand-gateway"]
+RAISER_TOLD = CLOSED + ["tell-who-raised-it", "raiser-told"]      # raised by hand: its raiser is told
+NOBODY_TOLD = CLOSED + ["problem-closed"]                         # reported by incident handling
 BY_HAND = ["problem-raised-by-hand"]
 
 
@@ -123,13 +128,21 @@ def inboxes(desk: Desk, people: People, instance) -> dict[str, list[str]]:
     return {name: desk.inbox(user, instance) for name, user in vars(people).items()}
 
 
-def only(name: str, steps: list[str]) -> dict[str, list[str]]:
-    """The inboxes when only ``name`` (and people of the same group) have something to do."""
+def only(name: str, steps: list[str], *, owner: bool = False) -> dict[str, list[str]]:
+    """The inboxes when only ``name`` (and people of the same group, unless the
+    steps are assigned to ``name`` as the problem's ``owner``) have something to do."""
     found = {person: [] for person in ("manager", "manager2", "resolver", "knowledge", "desk", "neighbour")}
     found[name] = steps
-    if name == "manager":
+    if name == "manager" and not owner:
         found["manager2"] = steps
     return found
+
+
+def outbox_messages(username: str) -> list[OutboxMessage]:
+    """The messages ``username`` was sent, oldest first (subject and body)."""
+    db.session.remove()
+    return list(db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == username)
+                                   .order_by(OutboxMessage.id)))
 
 
 def waits(instance) -> list[tuple[str, str, dict]]:
@@ -165,6 +178,8 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
     assert instance.status == "running"
     assert instance.data["problem_ref"] == "PRB-000001"
     assert instance.data["logged_at"] == started_at.isoformat()
+    # Who raised it is noted; raising it does not make them its owner.
+    assert (instance.data["raised_by"], instance.data["problem_manager"]) == ("pete.problems", None)
     assert desk.path(instance) == BY_HAND + LOGGED
     # Started by hand, it does not wait for a report as well (one start event per instance).
     assert waits(instance) == []
@@ -173,7 +188,7 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
     assert desk.records("problems") == {"PRB-000001": {
         "problem_ref": "PRB-000001", "service": "VPN", "summary": "VPN drops every evening at 18:00",
         "description": RAISED["description"], "priority": "high", "incident_ref": "INC-000007",
-        "status": "open", "logged_at": started_at.isoformat()}}
+        "raised_by": "pete.problems", "status": "open", "logged_at": started_at.isoformat()}}
     assert desk.records("sequences") == {"problem": {"last": 1}}
 
     # Only the resolvers are asked; a high priority is due in 2 days and urgent.
@@ -190,9 +205,14 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
     clock.advance(days=1)
     instance = analyse(desk, people, instance, root_cause="The nightly backup fills the firewall's session table.",
                        workaround="Reconnect the VPN client after 18:10.")
+    # No owner yet: any problem manager may record the known error, and whoever does owns the problem.
     assert inboxes(desk, people, instance) == only("manager", ["record-known-error"])
     recording = desk.task(people.manager, instance, "record-known-error")
-    assert (recording.lane, recording.due_at) == ("problem-manager", clock.now() + timedelta(days=2))
+    assert (recording.lane, recording.assignee, recording.candidate_groups, recording.due_at) == (
+        "problem-manager", None, ["problem-manager"], clock.now() + timedelta(days=2))
+    detail = tasks.get_task(recording.id, people.manager)
+    assert "This problem has no owner yet: when you complete this step, you become its owner" in \
+        fill_template(detail.instructions, detail.data)
     # The form shows the resolver's workaround, to be edited for the knowledge base.
     assert desk.data_of(people.manager, instance, "record-known-error")["workaround"] == \
         "Reconnect the VPN client after 18:10."
@@ -212,20 +232,29 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
         "Known error PRB-000001 published: VPN drops at 18:00 while the backup runs"]
     assert desk.outbox("pete.problems") == [] and desk.outbox("rita.resolver") == []
 
-    # No change needed: straight to the verification, no change request sent.
-    assert inboxes(desk, people, instance) == only("manager", ["verify-resolution"])
+    # No change needed: straight to the verification, no change request sent. It goes to the
+    # owner, pete, who recorded the known error; paula cannot take it from him.
+    assert instance.data["problem_manager"] == "pete.problems"
+    assert inboxes(desk, people, instance) == only("manager", ["verify-resolution"], owner=True)
     assert sent_messages(instance) == [] and waits(instance) == []
     verification = desk.task(people.manager, instance, "verify-resolution")
-    assert verification.due_at == clock.now() + timedelta(days=14)
+    assert (verification.assignee, verification.due_at) == ("pete.problems", clock.now() + timedelta(days=14))
     shown = desk.data_of(people.manager, instance, "verify-resolution")
     assert "change_result" not in shown and "change_title" not in shown
+    for other in (people.manager2, people.resolver):
+        with pytest.raises(Forbidden):
+            tasks.complete(verification.id, {"verification": "solved", "verification_notes": "Fine."}, other)
 
+    # pete goes on holiday: he hands the step back, paula takes it over and becomes the owner.
     clock.advance(days=14)
+    tasks.unclaim(verification.id, people.manager)
+    assert inboxes(desk, people, instance) == only("manager", ["verify-resolution"])
     instance = desk.work(people.manager2, instance, "verify-resolution", {
         "verification": "accepted", "verification_notes": "The backup cannot move this quarter; the workaround works."})
 
     assert instance.status == "completed"
-    assert desk.path(instance) == BY_HAND + LOGGED + ANALYSED + NO_CHANGE + VERIFIED + CLOSED
+    assert instance.data["problem_manager"] == "paula.problems"
+    assert desk.path(instance) == BY_HAND + LOGGED + ANALYSED + NO_CHANGE + VERIFIED + RAISER_TOLD
     assert desk.who_did_what(instance) == [
         ("analyse-root-cause", "rita.resolver", ["resolver"]),
         ("record-known-error", "pete.problems", ["problem-manager"]),
@@ -234,13 +263,24 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
     assert desk.records("problems")["PRB-000001"] == {
         "problem_ref": "PRB-000001", "service": "VPN", "summary": "VPN drops every evening at 18:00",
         "description": RAISED["description"], "priority": "high", "incident_ref": "INC-000007",
-        "status": "accepted", "logged_at": started_at.isoformat(),
+        "raised_by": "pete.problems", "status": "accepted", "logged_at": started_at.isoformat(),
         "root_cause": "The nightly backup fills the firewall's session table.",
         "known_error": "VPN drops at 18:00 while the backup runs", "change": None, "change_outcome": None,
-        "verification_notes": "The backup cannot move this quarter; the workaround works.", "closed_at": closed_at}
+        "verification_notes": "The backup cannot move this quarter; the workaround works.",
+        "closed_by": "paula.problems", "closed_at": closed_at}
     assert desk.records("known-errors")["PRB-000001"]["status"] == "accepted"
     assert desk.records("known-errors")["PRB-000001"]["closed_at"] == closed_at
     assert inboxes(desk, people, instance) == only("manager", [])
+    # pete raised it, so he is told how it ended; nobody else is.
+    assert desk.outbox("pete.problems") == ["PRB-000001 closed as accepted: VPN drops every evening at 18:00"]
+    assert desk.outbox("paula.problems") == [] and desk.outbox("rita.resolver") == []
+    (told,) = [m for m in outbox_messages("pete.problems")]
+    assert told.body == (
+        "The problem you raised, PRB-000001 (VPN drops every evening at 18:00, on VPN), is closed as accepted by "
+        "paula.problems.\n\nRoot cause: The nightly backup fills the firewall's session table.\n\n"
+        "Known error: VPN drops at 18:00 while the backup runs\n"
+        "Workaround: Reconnect the VPN client after 18:10; sessions opened then are not dropped.\n\n"
+        "Verification: The backup cannot move this quarter; the workaround works.")
 
 
 def test_a_low_priority_problem_without_an_incident_is_due_in_ten_days(desk, people, clock):
@@ -277,17 +317,29 @@ def test_reported_by_incident_handling_and_solved_by_a_change(desk, people, cloc
     assert detail.data["summary"] == REPORT["summary"]
     instance = desk.work(people.manager, instance, "review-reported-problem", REVIEWED)
     assert instance.data["problem_ref"] == "PRB-000001"
+    # The reviewer owns the problem; a reported problem was raised by nobody in particular.
+    assert (instance.data["problem_manager"], instance.data["raised_by"]) == ("pete.problems", None)
     assert desk.records("problems")["PRB-000001"]["incident_ref"] == "INC-000042"
     assert desk.records("problems")["PRB-000001"]["summary"] == REVIEWED["summary"]
     analysis = desk.task(people.resolver, instance, "analyse-root-cause")
     assert (analysis.due_at, analysis.priority) == (clock.now() + timedelta(days=5), 50)
 
     instance = analyse(desk, people, instance)
+    # The known error is recorded by the owner, and by nobody else.
+    assert inboxes(desk, people, instance) == only("manager", ["record-known-error"], owner=True)
+    recording = desk.task(people.manager, instance, "record-known-error")
+    assert recording.assignee == "pete.problems"
+    detail = tasks.get_task(recording.id, people.manager)
+    assert "You own this problem, so this step is yours." in fill_template(detail.instructions, detail.data)
+    with pytest.raises(Conflict):
+        tasks.claim(recording.id, people.manager2)
+    with pytest.raises(Forbidden):
+        tasks.complete(recording.id, KNOWN_ERROR, people.manager2)
     instance = desk.work(people.manager, instance, "record-known-error", KNOWN_ERROR)
     assert desk.outbox("kim.knowledge") == [f"Known error PRB-000001 published: {KNOWN_ERROR['known_error_title']}"]
 
-    # A change is needed: the problem manager describes it, and nobody else is asked.
-    assert inboxes(desk, people, instance) == only("manager", ["describe-change"])
+    # A change is needed: the owner describes it, and nobody else is asked.
+    assert inboxes(desk, people, instance) == only("manager", ["describe-change"], owner=True)
     instance = desk.work(people.manager, instance, "describe-change", CHANGE_FORM)
 
     # change_requested went out as the contract says, and the problem waits for change_closed.
@@ -312,14 +364,14 @@ def test_reported_by_incident_handling_and_solved_by_a_change(desk, people, cloc
     assert [(e.element, e.data["name"], e.data["correlation"]) for e in received] == [
         ("wait-for-change-outcome", "change_closed", {"problem_ref": "PRB-000001"})]
 
-    assert inboxes(desk, people, instance) == only("manager", ["verify-resolution"])
+    assert inboxes(desk, people, instance) == only("manager", ["verify-resolution"], owner=True)
     shown = desk.data_of(people.manager, instance, "verify-resolution")
     assert (shown["change_title"], shown["change_result"]) == (CHANGE_FORM["change_title"], "implemented")
     instance = desk.work(people.manager, instance, "verify-resolution", {
         "verification": "solved", "verification_notes": "No sync incidents in the two weeks since the change."})
 
     assert instance.status == "completed"
-    assert desk.path(instance) == REPORTED + LOGGED + ANALYSED + CHANGE + VERIFIED + CLOSED
+    assert desk.path(instance) == REPORTED + LOGGED + ANALYSED + CHANGE + VERIFIED + NOBODY_TOLD
     assert desk.who_did_what(instance) == [
         ("review-reported-problem", "pete.problems", ["problem-manager"]),
         ("analyse-root-cause", "rita.resolver", ["resolver"]),
@@ -331,7 +383,8 @@ def test_reported_by_incident_handling_and_solved_by_a_change(desk, people, cloc
         "status": "solved", "incident_ref": "INC-000042", "known_error": KNOWN_ERROR["known_error_title"],
         "change": CHANGE_FORM["change_title"], "change_outcome": "implemented"}
     assert desk.records("known-errors")["PRB-000001"]["status"] == "solved"
-    # Nobody was reminded: the outcome came within 30 days.
+    assert desk.records("problems")["PRB-000001"]["closed_by"] == "pete.problems"
+    # Nobody was reminded (the outcome came within 30 days), and nobody raised it by hand to be told.
     assert desk.outbox("pete.problems") == [] and desk.outbox("paula.problems") == []
 
 
@@ -397,9 +450,9 @@ def test_the_problem_managers_are_reminded_every_30_days_while_the_change_is_ope
     instance = to_waiting(desk, people, desk.start(people.manager, RAISED))
     reminder = f"PRB-000001 still waits for its change: {CHANGE_FORM['change_title']}"
 
-    desk.advance(days=29, hours=23)
+    desk.advance(days=29, hours=23, minutes=59, seconds=59)
     assert desk.outbox("pete.problems") == []
-    desk.advance(hours=1, seconds=1)   # timers fire once their due time has passed
+    desk.advance(seconds=1)            # exactly 30 days after the wait began
     assert desk.outbox("pete.problems") == [reminder]
     assert desk.outbox("paula.problems") == [reminder]
     assert desk.outbox("rita.resolver") == [] and desk.outbox("kim.knowledge") == [
@@ -421,11 +474,15 @@ def test_the_problem_managers_are_reminded_every_30_days_while_the_change_is_ope
                         {"verification": "solved", "verification_notes": "Quiet since the change."})
     assert instance.status == "completed"
     assert desk.path(instance) == BY_HAND + LOGGED + ANALYSED + CHANGE_WAIT + REMINDER * 3 + CHANGE[2:] \
-        + VERIFIED + CLOSED
+        + VERIFIED + RAISER_TOLD
     assert [e.element for e in desk.events(instance, "step_cancelled")] == ["every-30-days"]
-    # The reminders stop with the outcome.
+    # The reminders stop with the outcome; pete, who raised the problem, is told it is closed.
+    closed = "PRB-000001 closed as solved: VPN drops every evening at 18:00"
+    assert desk.outbox("pete.problems") == [reminder] * 3 + [closed]
+    (told,) = [m for m in outbox_messages("pete.problems") if m.subject == closed]
+    assert f"Change: {CHANGE_FORM['change_title']}. Done at last.\n\n" in told.body
     desk.advance(days=60)
-    assert desk.outbox("pete.problems") == [reminder] * 3
+    assert desk.outbox("pete.problems") == [reminder] * 3 + [closed]
 
 
 # --- not solved: back to the analysis ------------------------------------------------------
@@ -465,7 +522,7 @@ def test_a_rolled_back_change_sends_the_problem_back_to_the_resolvers(desk, peop
 
     assert instance.status == "completed"
     assert desk.path(instance) == (BY_HAND + LOGGED + ANALYSED + CHANGE + VERIFIED
-                                   + ANALYSED + CHANGE + VERIFIED + CLOSED)
+                                   + ANALYSED + CHANGE + VERIFIED + RAISER_TOLD)
     assert [step for step, _, _ in desk.who_did_what(instance)] == [
         "analyse-root-cause", "record-known-error", "describe-change", "verify-resolution"] * 2
     record = desk.records("problems")["PRB-000001"]
@@ -487,7 +544,7 @@ def test_not_solved_loops_back_as_often_as_needed(desk, people, rounds):
     instance = desk.work(people.manager, instance, "verify-resolution",
                          {"verification": "solved", "verification_notes": "Fixed by the resolvers' setting."})
     assert instance.status == "completed"
-    assert desk.path(instance) == (BY_HAND + LOGGED + (ANALYSED + NO_CHANGE + VERIFIED) * (rounds + 1) + CLOSED)
+    assert desk.path(instance) == (BY_HAND + LOGGED + (ANALYSED + NO_CHANGE + VERIFIED) * (rounds + 1) + RAISER_TOLD)
     assert len(desk.outbox("kim.knowledge")) == rounds + 1
     assert desk.records("known-errors")["PRB-000001"]["root_cause"] == "The real cause, at last."
     assert desk.records("problems")["PRB-000001"]["status"] == "solved"
@@ -602,6 +659,13 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         "review-reported-problem": "problem-manager", "analyse-root-cause": "resolver",
         "record-known-error": "problem-manager", "describe-change": "problem-manager",
         "verify-resolution": "problem-manager"}
+    # The person raising a problem is noted; the problem manager who reviews or works on it owns it.
+    assert model.initiator == "raised_by"
+    assert {k: (t.assignee, t.completed_by_variable) for k, t in model.tasks.items()} == {
+        "review-reported-problem": (None, "problem_manager"), "analyse-root-cause": (None, None),
+        "record-known-error": ("${problem_manager}", "problem_manager"),
+        "describe-change": ("${problem_manager}", "problem_manager"),
+        "verify-resolution": ("${problem_manager}", "problem_manager")}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
         # Each form first shows what is known (read-only), then its own fields in order.
@@ -622,7 +686,8 @@ def test_the_diagram_is_documented_and_keeps_to_the_message_contract():
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "resolver", "problem-manager"]
     ids = {n.get("id") for n in flow_nodes(process)}
-    steps = set(ALREADY_KNOWN + BY_HAND + LOGGED + ANALYSED + CHANGE + REMINDER + VERIFIED + CLOSED)
+    steps = set(ALREADY_KNOWN + BY_HAND + LOGGED + ANALYSED + CHANGE + REMINDER + VERIFIED + RAISER_TOLD
+                + NOBODY_TOLD)
     steps.add("every-30-days")
     assert ids == steps
     for flow in process.findall("bpmn:sequenceFlow", NS):
