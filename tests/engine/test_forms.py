@@ -390,8 +390,10 @@ def test_coerce_each_widget(form):
     assert data == {"summary": "Printer on fire", "priority": "high", "category": "network", "impact": 12,
                     "budget": 19.99, "urgent": True, "contact": "ann@example.com", "due": "2024-05-01",
                     "starts": "2024-05-01T09:30:00Z", "details": "line 1\nline 2 ",
-                    "tags": ["a", "b", "c"], "sizes": [1, 2], "systems": ["mail", "vpn"]}
+                    "tags": ["a", "b", "c"], "sizes": [1, 2], "systems": ["mail", "vpn"],
+                    "code": None}               # posted empty: no answer, clearing an earlier one
     assert validate_submission(form, data) == {}
+    assert validate_submission(form, {**data, "summary": None}) == {"summary": ["This field is required."]}
     assert validate_submission(form, coerce(form, {})[0]) == {
         "summary": ["This field is required."], "priority": ["This field is required."],
         "contact": ["This field is required."], "tags": ["At least 1 item."]}

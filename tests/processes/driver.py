@@ -71,12 +71,10 @@ class Desk:
 
     def inbox(self, user: User, instance: Instance) -> list[str]:
         """The steps of this instance that ``user`` may claim or holds, sorted."""
-        db.session.remove()       # as a new request would: rows the worker changed are read afresh
         return sorted(t.bpmn_id for t in tasks.list_tasks(user, scope="all", instance_id=instance.id)
                       if t.state == "open")
 
     def task(self, user: User, instance: Instance, bpmn_id: str):
-        db.session.remove()
         found = [t for t in tasks.list_tasks(user, scope="all", instance_id=instance.id)
                  if t.bpmn_id == bpmn_id and t.state == "open"]
         assert len(found) == 1, f"{user.username} does not see exactly one open {bpmn_id}: {found}"

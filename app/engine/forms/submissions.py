@@ -168,8 +168,9 @@ def coerce_form_data(form: Form, raw: dict[str, str | list[str]]) -> tuple[dict,
 
     Only the schema's editable fields are taken (a post also carries buttons and
     tokens; read-only fields are not the person's to send).  An unchecked checkbox
-    is False and an empty list is []: browsers send nothing for either.  Empty
-    text in other fields is dropped, so required ones are then reported missing.
+    is False and an empty list is []: browsers send nothing for either.  A field
+    posted empty is None, "no answer" (validate_submission refuses it when the
+    field is required), so a person can clear an answer given earlier.
     """
     props = form.schema.get("properties") or {}
     read_only = set(read_only_fields(form))
@@ -198,6 +199,8 @@ def coerce_form_data(form: Form, raw: dict[str, str | list[str]]) -> tuple[dict,
             elif values and values[-1].strip():   # the last of repeated keys wins, as in a hidden default
                 text = values[-1].replace("\r\n", "\n") if textarea else values[-1].strip()
                 data[name] = _coerce(text, prop)
+            elif values:
+                data[name] = None     # emptied: no answer (the field's earlier value goes)
         except ValueError as e:
             errors[name] = [str(e)]
     return data, errors
