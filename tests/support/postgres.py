@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL server for the test session.
+"""A throwaway PostgreSQL server for the test session (one per pytest-xdist worker).
 
 Started from the PostgreSQL binaries on the machine (CI: /usr/lib/postgresql/15),
 as the ``postgres`` user when the tests run as root (the server refuses root),
@@ -6,8 +6,10 @@ in a temporary folder, on a free loopback port, with durability off for speed.
 """
 from __future__ import annotations
 
+import fcntl
 import glob
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -27,10 +29,55 @@ def find_bin_dir() -> Path | None:
     return Path(candidates[0]).parent if candidates else None
 
 
+# Ports handed out by free_port: below the kernel's ephemeral range (32768 up, where
+# bind to port 0 and outgoing connections take theirs), and each one written down
+# for PORT_HOLD seconds in a registry shared by every test process on the machine
+# (the pytest-xdist workers of a run, other runs), so that no two of them are given
+# the same port between the check here and the server's own bind.
+PORT_RANGE = (20000, 32768)
+PORT_HOLD = 300.0
+PORT_REGISTRY = Path(tempfile.gettempdir()) / "baton-test-ports"
+_random = random.SystemRandom()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port that nothing listens on and no other test process was given lately."""
+    for _ in range(500):
+        port = _random.randrange(*PORT_RANGE)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        if _reserve(port):
+            return port
+    raise RuntimeError(f"no free port in {PORT_RANGE}")
+
+
+def _reserve(port: int) -> bool:
+    """Writes ``port`` down in the registry; False if another process holds it."""
+    try:
+        with open(PORT_REGISTRY, "a+") as registry:
+            fcntl.flock(registry, fcntl.LOCK_EX)   # released when the file closes
+            registry.seek(0)
+            now = time.time()
+            held = {}
+            for line in registry.read().splitlines():
+                try:
+                    number, until = line.split()
+                    if float(until) > now:
+                        held[int(number)] = float(until)
+                except ValueError:
+                    continue
+            if port in held:
+                return False
+            held[port] = now + PORT_HOLD
+            registry.seek(0)
+            registry.truncate()
+            registry.write("".join(f"{number} {until:.0f}\n" for number, until in held.items()))
+            return True
+    except OSError:
+        return True    # no registry (another user's file, say): the bind check alone
 
 
 class PostgresServer:
