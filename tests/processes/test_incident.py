@@ -7,9 +7,12 @@ messages while the injected clock moves. One test per path through the
 diagram: the known fix at triage, the resolvers' fix, every priority and its
 SLA timer escalating without interrupting the work, the major-incident status
 updates beside the resolution, the 3-day silence, the reopening loop once and
-several times, ticket tennis, and the ``problem_reported`` message to problem
-management (its receiver is a stand-in deployed here, so these tests do not
-depend on the ``problem`` process). Then the forms' validation and the diagram.
+several times (back to the resolver who resolved it, who may hand it over),
+ticket tennis, and the ``problem_reported`` message to problem management (its
+receiver is a stand-in deployed here, so these tests do not depend on the
+``problem`` process). Only the person who reported an incident confirms the
+fix, in the requester group or not, and they are told when it is received,
+resolved and closed. Then the forms' validation and the diagram.
 """
 from __future__ import annotations
 
@@ -23,9 +26,9 @@ from lxml import etree
 
 from app.cli import main as baton
 from app.engine.bundle import load_bundle
-from app.models import Instance, Job, db
+from app.models import Instance, Job, OutboxMessage, db
 from app.services import deployments, instances, tasks
-from app.services.errors import Forbidden, InvalidData
+from app.services.errors import Conflict, Forbidden, InvalidData
 from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
@@ -38,15 +41,16 @@ BPMN_FILE = REPO / "bpmn" / PROCESS / "incident.bpmn"
 # ---- the diagram's steps on each path, in the order the audit trail has them --------
 
 REPORTED = ["incident-reported", "number-incident", "decide-priority", "register-incident",
-            "major-incident-gateway", "ready-to-triage"]
+            "tell-requester-received", "major-incident-gateway", "ready-to-triage"]
 TRIAGED = ["triage-incident", "known-fix-gateway"]
 RESOLVED_BY_RESOLVERS = ["ready-to-resolve", "resolve-incident", "resolved-gateway"]
 RESTORED = ["fix-in-place", "service-restored", "note-resolution", "record-resolution",
             "find-recent-incidents", "check-recurring-cause", "recurring-gateway"]
-NO_PROBLEM = ["ready-to-confirm"]
-PROBLEM = ["report-problem", "ready-to-confirm"]
-CONFIRMED = ["confirm-fix", "fixed-gateway", "ready-to-close", "record-closure", "incident-closed"]
-NO_ANSWER = ["no-answer", "ready-to-close", "record-closure", "incident-closed"]
+NO_PROBLEM = ["ready-to-confirm", "tell-requester-resolved"]
+PROBLEM = ["report-problem", "ready-to-confirm", "tell-requester-resolved"]
+CONFIRMED = ["confirm-fix", "fixed-gateway", "ready-to-close", "record-closure", "tell-requester-closed",
+             "incident-closed"]
+NO_ANSWER = ["no-answer", "ready-to-close", "record-closure", "tell-requester-closed", "incident-closed"]
 NOT_FIXED = ["confirm-fix", "fixed-gateway", "reopen-incident"]
 RETURNED = ["count-return", "returned-too-often-gateway", "back-to-desk", "ready-to-triage"]
 TICKET_TENNIS = ["count-return", "returned-too-often-gateway", "alert-lead-of-ticket-tennis", "back-to-desk",
@@ -67,6 +71,11 @@ UPDATE = {"status_phase": "investigating", "status_update": "Mail is down for ev
 PRIORITY_INPUTS = {"P1": ("high", "high"), "P2": ("high", "medium"), "P3": ("medium", "medium"),
                    "P4": ("low", "low")}
 BREACHED = "Resolution target passed: INC-{:06d} ({}) is not resolved"
+# What the requester is told, and when.
+RECEIVED = "Your incident INC-{:06d} is received: priority {}"
+RESOLVED = "Your incident INC-{:06d} is resolved: please confirm the fix"
+CLOSED_CONFIRMED = "Your incident INC-{:06d} is closed: you confirmed the fix"
+CLOSED_NO_ANSWER = "Your incident INC-{:06d} is closed: no answer in 3 days"
 
 
 @dataclass
@@ -119,8 +128,21 @@ def problem_message_jobs() -> list[Job]:
     return list(db.session.scalars(sa.select(Job).where(Job.kind == "message").order_by(Job.id)))
 
 
+def told(desk: Desk, people: People) -> dict[str, list[str]]:
+    """What everyone who was sent something was told (the subjects)."""
+    return {u.username: desk.outbox(u.username) for u in everyone(people) if desk.outbox(u.username)}
+
+
+def letter(username: str, subject: str) -> str:
+    """The body of the message ``username`` was sent under ``subject``."""
+    db.session.remove()
+    return db.session.scalars(sa.select(OutboxMessage.body).where(
+        OutboxMessage.recipient == username, OutboxMessage.subject == subject)).one()
+
+
 def fresh_task(desk: Desk, user, case, step: str):
-    """The open step as the database holds it now (a hook changed it in its own transaction)."""
+    """The open step as the database holds it now: a hook (raise_priority) changed
+    it in the worker's own transaction, and Desk.task keeps the session's rows."""
     desk.reload(case)
     return desk.task(user, case, step)
 
@@ -131,15 +153,23 @@ def close_it(desk: Desk, people: People, case) -> Instance:
 
 # ---- first line: a known fix at triage ---------------------------------------------------
 
-def test_a_known_fix_at_triage_goes_straight_to_the_confirmation(desk, people, clock):
+def test_a_known_fix_at_triage_goes_straight_to_the_confirmation(desk, people, clock, make_user):
     case = report(desk, people, "P4")
     assert case.status == "running"
+    assert case.data["requester"] == "alice"            # the start event's initiator
     assert {k: case.data[k] for k in ("incident_ref", "priority", "resolution_target", "sla_due", "major_incident",
                                       "reported_at")} == {
         "incident_ref": "INC-000001", "priority": "P4", "resolution_target": "3 days",
         "sla_due": "2026-01-08T09:00:00+00:00", "major_incident": False, "reported_at": "2026-01-05T09:00:00+00:00"}
 
-    # Only the service desk is asked, and it must triage a P4 within 4 hours.
+    # The requester learns the number and the priority; only the service desk is
+    # asked, and it must triage a P4 within 4 hours.
+    assert told(desk, people) == {"alice": [RECEIVED.format(1, "P4")]}
+    assert letter("alice", RECEIVED.format(1, "P4")) == (
+        "We have received your incident INC-000001: Outlook cannot connect (E-mail and calendar).\n\n"
+        "Its priority is P4: we aim to resolve it within 3 days, by 2026-01-08 09:00 UTC.\n\n"
+        "The service desk looks at it first. We will tell you when it is resolved; please quote INC-000001 "
+        "when you contact the service desk about it.")
     assert inboxes(desk, people, case) == {"dave": ["triage-incident"]}
     triage = desk.task(people.agent, case, "triage-incident")
     assert (triage.name, triage.lane, triage.candidate_groups) == ("Triage the incident", "service-desk",
@@ -151,11 +181,24 @@ def test_a_known_fix_at_triage_goes_straight_to_the_confirmation(desk, people, c
 
     case = desk.work(people.agent, case, "triage-incident", KNOWN_FIX)
 
-    # Straight to the requester: no resolver was ever asked.
+    # Straight to the requester, who alone is asked to confirm: no resolver was ever asked.
     assert inboxes(desk, people, case) == {"alice": ["confirm-fix"]}
     confirm = desk.task(people.requester, case, "confirm-fix")
-    assert (confirm.lane, confirm.candidate_groups, confirm.due_at) == (
-        "requester", ["requester"], clock.now() + timedelta(days=3))
+    assert (confirm.lane, confirm.candidate_groups, confirm.candidate_users, confirm.due_at) == (
+        "requester", [], ["alice"], clock.now() + timedelta(days=3))
+    # Another requester, the service desk and the resolvers neither see nor take it.
+    bob = make_user("bob", "requester")
+    assert desk.inbox(bob, case) == []
+    for user in (bob, people.agent, people.resolver):
+        with pytest.raises(Forbidden):
+            tasks.claim(confirm.id, user)
+        with pytest.raises(Forbidden):
+            tasks.complete(confirm.id, FIXED, user)
+    assert desk.task(people.requester, case, "confirm-fix").state == "open"
+    assert told(desk, people) == {"alice": [RECEIVED.format(1, "P4"), RESOLVED.format(1)]}
+    assert letter("alice", RESOLVED.format(1)).startswith(
+        "Your incident INC-000001 (Outlook cannot connect, E-mail and calendar) is resolved. What was done:\n\n"
+        + KNOWN_FIX["triage_notes"] + "\n\nPlease check")
     shown = desk.data_of(people.requester, case, "confirm-fix")
     assert (shown["resolution"], shown["resolved_by"]) == (KNOWN_FIX["triage_notes"], "service-desk")
     assert history(desk)["INC-000001"]["resolved_by"] == "service-desk"
@@ -166,14 +209,19 @@ def test_a_known_fix_at_triage_goes_straight_to_the_confirmation(desk, people, c
     assert case.status == "completed"
     assert desk.path(case) == REPORTED + TRIAGED + RESTORED + NO_PROBLEM + CONFIRMED
     assert desk.who_did_what(case) == [("triage-incident", "dave", ["service-desk"]),
-                                       ("confirm-fix", "alice", ["requester"])]
+                                       ("confirm-fix", "alice", [])]
     assert history(desk) == {"INC-000001": {
         "incident_ref": "INC-000001", "service": "E-mail and calendar", "summary": "Outlook cannot connect",
         "priority": "P4", "reported_at": "2026-01-05T09:00:00+00:00", "resolved_at": "2026-01-05T09:00:00+00:00",
         "resolved_by": "service-desk", "resolution": KNOWN_FIX["triage_notes"], "recurring": False,
         "times_returned": 0, "times_reopened": 0, "closed_at": "2026-01-05T11:00:00+00:00", "closure": "confirmed"}}
-    # Nobody was alerted and nothing went to problem management.
-    assert [desk.outbox(u.username) for u in everyone(people)] == [[]] * 6
+    # The requester heard of every stage; nobody else was alerted and nothing went
+    # to problem management.
+    assert told(desk, people) == {"alice": [RECEIVED.format(1, "P4"), RESOLVED.format(1),
+                                            CLOSED_CONFIRMED.format(1)]}
+    assert letter("alice", CLOSED_CONFIRMED.format(1)) == (
+        "Your incident INC-000001 (Outlook cannot connect, E-mail and calendar) is closed.\n\n"
+        "You confirmed that it works again. Thank you.")
     assert problem_message_jobs() == []
     assert inboxes(desk, people, case) == {}
 
@@ -199,16 +247,17 @@ def test_without_a_known_fix_the_resolvers_restore_the_service(desk, people, clo
     case = desk.work(people.resolver, case, "resolve-incident", FIXED_BY_RESOLVER)
     assert inboxes(desk, people, case) == {"alice": ["confirm-fix"]}
     assert desk.data_of(people.requester, case, "confirm-fix")["resolution"] == FIXED_BY_RESOLVER["resolver_notes"]
-    # Resolved within its target: the SLA timer went with the step, and nobody is alerted.
+    # Resolved within its target: the SLA timer went with the step, and nobody is
+    # alerted; the requester is asked to confirm.
     desk.advance(days=2)
-    assert [desk.outbox(u.username) for u in everyone(people)] == [[]] * 6
+    assert told(desk, people) == {"alice": [RECEIVED.format(1, "P3"), RESOLVED.format(1)]}
     case = close_it(desk, people, case)
 
     assert case.status == "completed"
     assert desk.path(case) == REPORTED + TRIAGED + RESOLVED_BY_RESOLVERS + RESTORED + NO_PROBLEM + CONFIRMED
     assert desk.who_did_what(case) == [("triage-incident", "dave", ["service-desk"]),
                                        ("resolve-incident", "rita", ["resolver"]),
-                                       ("confirm-fix", "alice", ["requester"])]
+                                       ("confirm-fix", "alice", [])]
     entry = history(desk)["INC-000001"]
     assert {k: entry[k] for k in ("resolved_by", "resolution", "resolved_at", "recurring", "closure")} == {
         "resolved_by": "resolver", "resolution": FIXED_BY_RESOLVER["resolver_notes"],
@@ -305,7 +354,8 @@ def test_a_major_incident_keeps_stakeholders_informed_until_the_service_is_resto
     case = desk.work(people.agent, case, "post-status-update", UPDATE)
     subject = "Major incident INC-000001 (E-mail and calendar): investigating"
     assert desk.outbox("mona") == [subject] and desk.outbox("ivan") == [subject]
-    assert desk.outbox("alice") == [] and desk.outbox("rita") == []
+    assert desk.outbox("alice") == [RECEIVED.format(1, "P1")] and desk.outbox("rita") == []
+    assert "It is a major incident" in letter("alice", RECEIVED.format(1, "P1"))
 
     # No new update is asked for until 30 minutes have passed.
     desk.advance(minutes=29)
@@ -344,7 +394,7 @@ def test_a_major_incident_keeps_stakeholders_informed_until_the_service_is_resto
     assert desk.who_did_what(case) == [
         ("post-status-update", "dave", ["service-desk"]), ("triage-incident", "dave", ["service-desk"]),
         ("post-status-update", "dave", ["service-desk"]), ("post-status-update", "dave", ["service-desk"]),
-        ("resolve-incident", "rita", ["resolver"]), ("confirm-fix", "alice", ["requester"])]
+        ("resolve-incident", "rita", ["resolver"]), ("confirm-fix", "alice", [])]
     # The lead also heard of the breached 1-hour target (the fix came after 90 minutes).
     assert BREACHED.format(1, "P1") in desk.outbox("mona")
 
@@ -399,6 +449,10 @@ def test_three_days_of_silence_close_the_incident(desk, people, clock):
     entry = history(desk)["INC-000001"]
     assert (entry["closure"], entry["closed_at"]) == ("no_answer", "2026-01-08T09:00:00+00:00")
     assert inboxes(desk, people, case) == {}
+    assert told(desk, people) == {"alice": [RECEIVED.format(1, "P3"), RESOLVED.format(1),
+                                            CLOSED_NO_ANSWER.format(1)]}
+    assert "You did not answer within 3 days, so it was closed as fixed." in letter(
+        "alice", CLOSED_NO_ANSWER.format(1))
 
 
 def test_not_fixed_reopens_the_incident_for_the_resolvers(desk, people, clock):
@@ -417,8 +471,10 @@ def test_not_fixed_reopens_the_incident_for_the_resolvers(desk, people, clock):
     assert inboxes(desk, people, case) == {"rita": ["resolve-incident"]}
     assert (case.data["times_reopened"], case.data["sla_due"], case.data["confirmation"]) == (
         1, "2026-01-05T19:00:00+00:00", None)
+    # Nobody owns it yet (the service desk fixed it): the whole group is asked.
     resolve = desk.task(people.resolver, case, "resolve-incident")
-    assert resolve.due_at == clock.now() + timedelta(hours=4)
+    assert (resolve.due_at, resolve.assignee, resolve.candidate_groups) == (
+        clock.now() + timedelta(hours=4), None, ["resolver"])
     assert desk.data_of(people.resolver, case, "resolve-incident")["requester_comment"] == \
         NOT_FIXED_ANSWER["requester_comment"]
     case = desk.work(people.resolver, case, "resolve-incident", FIXED_BY_RESOLVER)
@@ -428,8 +484,10 @@ def test_not_fixed_reopens_the_incident_for_the_resolvers(desk, people, clock):
     assert desk.path(case) == (REPORTED + TRIAGED + RESTORED + NO_PROBLEM + NOT_FIXED + RESOLVED_BY_RESOLVERS
                                + RESTORED + NO_PROBLEM + CONFIRMED)
     assert desk.who_did_what(case) == [
-        ("triage-incident", "dave", ["service-desk"]), ("confirm-fix", "alice", ["requester"]),
-        ("resolve-incident", "rita", ["resolver"]), ("confirm-fix", "alice", ["requester"])]
+        ("triage-incident", "dave", ["service-desk"]), ("confirm-fix", "alice", []),
+        ("resolve-incident", "rita", ["resolver"]), ("confirm-fix", "alice", [])]
+    assert desk.outbox("alice") == [RECEIVED.format(1, "P2"), RESOLVED.format(1), RESOLVED.format(1),
+                                    CLOSED_CONFIRMED.format(1)]
     entry = history(desk)["INC-000001"]
     assert {k: entry[k] for k in ("resolved_by", "times_reopened", "closure", "resolved_at")} == {
         "resolved_by": "resolver", "times_reopened": 1, "closure": "confirmed",
@@ -445,7 +503,9 @@ def test_reopened_again_and_again_until_it_holds(desk, people, clock):
                          {"resolve_outcome": "resolved", "resolver_notes": f"Attempt {n}: restarted the sync."})
         clock.advance(hours=1)
         case = desk.work(people.requester, case, "confirm-fix", NOT_FIXED_ANSWER)
+        # Straight back to the resolver who resolved it: already theirs, not the group's to claim.
         assert inboxes(desk, people, case) == {"rita": ["resolve-incident"]}
+        assert desk.task(people.resolver, case, "resolve-incident").assignee == "rita"
         assert case.data["times_reopened"] == n
     case = desk.work(people.resolver, case, "resolve-incident", FIXED_BY_RESOLVER)
     case = close_it(desk, people, case)
@@ -460,6 +520,75 @@ def test_reopened_again_and_again_until_it_holds(desk, people, clock):
     assert list(history(desk)) == ["INC-000001"]
     assert history(desk)["INC-000001"]["times_reopened"] == rounds
     assert problem_message_jobs() == []
+    assert desk.outbox("alice") == ([RECEIVED.format(1, "P3")] + [RESOLVED.format(1)] * (rounds + 1)
+                                    + [CLOSED_CONFIRMED.format(1)])
+
+
+def test_a_reporter_outside_the_requester_group_confirms_their_own_incident(desk, people):
+    """Anyone may report an incident; the confirmation and the news go to whoever reported it."""
+    fiona = people.outsider                             # finance, not in the requester group
+    case = desk.start(fiona, {"service": "Finance and ERP", "impact": "medium", "urgency": "low",
+                              "summary": "Invoices do not post", "description": "Error E42 on posting."})
+    assert case.data["requester"] == "fiona"
+    assert desk.data_of(people.agent, case, "triage-incident")["requester"] == "fiona"
+    case = desk.work(people.agent, case, "triage-incident", KNOWN_FIX)
+
+    assert inboxes(desk, people, case) == {"fiona": ["confirm-fix"]}
+    with pytest.raises(Forbidden):                      # alice is a requester, but not this one's
+        tasks.claim(desk.task(fiona, case, "confirm-fix").id, people.requester)
+    case = desk.work(fiona, case, "confirm-fix", FIXED)
+
+    assert case.status == "completed"
+    assert desk.who_did_what(case) == [("triage-incident", "dave", ["service-desk"]),
+                                       ("confirm-fix", "fiona", [])]
+    assert told(desk, people) == {"fiona": [RECEIVED.format(1, "P4"), RESOLVED.format(1),
+                                            CLOSED_CONFIRMED.format(1)]}
+
+
+def test_a_reopened_incident_goes_back_to_its_resolver_who_may_hand_it_over(desk, people, make_user):
+    rob = make_user("rob", "resolver")
+    case = report(desk, people, "P3")
+    case = desk.work(people.agent, case, "triage-incident", ASSIGN)
+    # Assigned by the service desk: the whole group may take it.
+    assert desk.inbox(people.resolver, case) == desk.inbox(rob, case) == ["resolve-incident"]
+    assert desk.task(rob, case, "resolve-incident").assignee is None
+    case = desk.work(people.resolver, case, "resolve-incident", FIXED_BY_RESOLVER)
+    assert case.data["assigned_resolver"] == "rita"
+    case = desk.work(people.requester, case, "confirm-fix", NOT_FIXED_ANSWER)
+
+    # Reopened: it is rita's at once; rob sees nothing and may not take it.
+    resolve = desk.task(people.resolver, case, "resolve-incident")
+    assert (resolve.assignee, resolve.candidate_groups) == ("rita", ["resolver"])
+    assert desk.inbox(rob, case) == []
+    with pytest.raises(Conflict):
+        tasks.claim(resolve.id, rob)
+    with pytest.raises(Forbidden):
+        tasks.complete(resolve.id, FIXED_BY_RESOLVER, rob)
+    text = fill_template(load_bundle(bundle_of(PROCESS)).processes[0].tasks["resolve-incident"].instructions,
+                         desk.data_of(people.resolver, case, "resolve-incident"))
+    assert "It comes back to you because you resolved it last" in text
+
+    # Rita hands it over: released, it is the group's again, and rob takes it.
+    tasks.unclaim(resolve.id, people.resolver)
+    assert desk.inbox(rob, case) == ["resolve-incident"]
+    case = desk.work(rob, case, "resolve-incident", FIXED_BY_RESOLVER)
+    assert case.data["assigned_resolver"] == "rob"
+
+    # Reopened once more: now rob's.
+    case = desk.work(people.requester, case, "confirm-fix", NOT_FIXED_ANSWER)
+    assert desk.task(rob, case, "resolve-incident").assignee == "rob"
+    assert desk.inbox(people.resolver, case) == []
+    case = desk.work(rob, case, "resolve-incident", FIXED_BY_RESOLVER)
+    case = close_it(desk, people, case)
+
+    assert case.status == "completed"
+    assert [(step, who) for step, who, _ in desk.who_did_what(case)] == [
+        ("triage-incident", "dave"), ("resolve-incident", "rita"), ("confirm-fix", "alice"),
+        ("resolve-incident", "rob"), ("confirm-fix", "alice"), ("resolve-incident", "rob"), ("confirm-fix", "alice")]
+    assert [e.data["assignee"] for e in desk.events(case, "task_opened") if e.element == "resolve-incident"] == [
+        None, "rita", "rob"]
+    assert desk.outbox("alice") == [RECEIVED.format(1, "P3")] + [RESOLVED.format(1)] * 3 + [
+        CLOSED_CONFIRMED.format(1)]
 
 
 # ---- ticket tennis ---------------------------------------------------------------------------
@@ -468,9 +597,11 @@ def test_returned_to_the_desk_once_and_twice_goes_back_to_triage(desk, people):
     case = report(desk, people, "P3")
     for n in (1, 2):
         case = desk.work(people.agent, case, "triage-incident", ASSIGN)
+        # The whole group is asked, also after rita's return: returning gave it up.
+        assert desk.task(people.resolver, case, "resolve-incident").assignee is None
         case = desk.work(people.resolver, case, "resolve-incident", RETURN)
         assert inboxes(desk, people, case) == {"dave": ["triage-incident"]}
-        assert case.data["times_returned"] == n
+        assert (case.data["times_returned"], case.data["assigned_resolver"]) == (n, None)
         shown = desk.data_of(people.agent, case, "triage-incident")
         assert (shown["resolver_notes"], shown["times_returned"]) == (RETURN["resolver_notes"], n)
         assert desk.task(people.agent, case, "triage-incident").priority == 50
@@ -578,12 +709,13 @@ def test_an_undelivered_problem_report_is_retried_then_noted(desk, people, clock
     # The incident does not wait for problem management.
     assert inboxes(desk, people, case) == {"alice": ["confirm-fix"]}
 
-    for _ in range(job.max_attempts):
+    max_attempts = job.max_attempts             # the job row goes once it gives up
+    for _ in range(max_attempts):
         desk.advance(minutes=5)
     assert problem_message_jobs() == []
     [note] = desk.events(case, "message_undelivered")
     assert (note.element, note.data["name"], note.data["attempts"]) == (
-        "problem_reported", "problem_reported", job.max_attempts)
+        "problem_reported", "problem_reported", max_attempts)
     case = close_it(desk, people, case)
     assert case.status == "completed"
 
@@ -716,6 +848,7 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form(desk,
     text = fill_template(model.tasks["resolve-incident"].instructions,
                          desk.data_of(people.resolver, case, "resolve-incident"))
     assert 'reopened it 1 time(s); their last comment: "none"' in text and "{{" not in text
+    assert "It comes back to you because you resolved it last" in text
 
 
 def test_the_diagram_is_documented_and_laid_out_left_to_right():
