@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from app.database import write_transaction
+from app.database import fresh, write_transaction
 from app.models import Job, db
 
 from .context import now, setting
@@ -27,7 +27,7 @@ from .context import now, setting
 @dataclass(frozen=True)
 class ClaimedJob:
     id: int
-    kind: str               # "service" or "timer"
+    kind: str               # "service", "timer", "message" or "start"
     instance_id: int | None   # none for "start" jobs
     definition_version_id: int | None   # "start" jobs: the version to start
     task_id: str
@@ -45,21 +45,28 @@ def worker_name() -> str:
 
 
 def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
-    """Lease up to ``limit`` due jobs to ``worker``, oldest first."""
+    """Lease up to ``limit`` due jobs to ``worker``, oldest first, in one
+    statement (UPDATE ... RETURNING; the rows chosen with SKIP LOCKED on
+    PostgreSQL). A worker should claim only what it starts at once: the lease
+    runs from the claim, so a job waiting behind slow ones in a batch could
+    lose its lease before it starts (app/worker.py claims one at a time)."""
     with write_transaction() as session:
         at = now()
-        query = (sa.select(Job).where(Job.due_at <= at, sa.or_(Job.locked_until.is_(None), Job.locked_until < at))
-                 .order_by(Job.due_at, Job.id).limit(limit))
-        if session.get_bind().dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        jobs = list(session.scalars(query))
         lease_until = at + timedelta(seconds=float(setting("BATON_JOB_LEASE_SECONDS", 300)))
-        for job in jobs:
-            job.locked_by, job.locked_until = worker, lease_until
+        due = (sa.select(Job.id).where(Job.due_at <= at, sa.or_(Job.locked_until.is_(None), Job.locked_until < at))
+               .order_by(Job.due_at, Job.id).limit(limit))
+        if session.get_bind().dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        claimed = session.execute(
+            sa.update(Job).where(Job.id.in_(due.scalar_subquery())).values(locked_by=worker, locked_until=lease_until)
+            .returning(Job.id, Job.kind, Job.instance_id, Job.definition_version_id, Job.task_id, Job.element,
+                       Job.hook, Job.params, Job.result_variable, Job.attempts, Job.max_attempts, Job.due_at)
+            .execution_options(synchronize_session=False)).all()
         return [ClaimedJob(id=j.id, kind=j.kind, instance_id=j.instance_id,
-                           definition_version_id=j.definition_version_id, task_id=j.task_id, element=j.element, hook=j.hook,
-                           params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
-                           max_attempts=j.max_attempts, lease_until=lease_until) for j in jobs]
+                           definition_version_id=j.definition_version_id, task_id=j.task_id, element=j.element,
+                           hook=j.hook, params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
+                           max_attempts=j.max_attempts, lease_until=lease_until)
+                for j in sorted(claimed, key=lambda j: (j.due_at, j.id))]
 
 
 def next_due_at() -> datetime | None:
@@ -77,7 +84,9 @@ def seconds_until_due(limit: float) -> float:
 
 
 def still_ours(session, job: ClaimedJob, worker: str) -> Job | None:
-    row = session.get(Job, job.id, with_for_update=True)
+    """The job's row, locked, if ``worker`` still holds its lease. Read afresh:
+    claims are Core statements, which leave a copy the session holds as it was."""
+    row = session.scalars(fresh(sa.select(Job).where(Job.id == job.id).with_for_update())).one_or_none()
     if row is None or row.locked_by != worker or row.locked_until is None or row.locked_until < now():
         return None
     return row

@@ -60,11 +60,16 @@ def run_job(job: ClaimedJob, worker: str) -> str:
 
 
 def run_due(worker: str, limit: int = 10) -> int:
-    """Claim and run what is due now, once; returns how many jobs ran."""
-    jobs = claim_due(worker, limit)
-    for job in jobs:
-        run_job(job, worker)
-    return len(jobs)
+    """Claim and run up to ``limit`` jobs due now, one at a time (each job's
+    lease starts when it does); returns how many ran."""
+    ran = 0
+    while ran < limit:
+        claimed = claim_due(worker, 1)
+        if not claimed:
+            break
+        run_job(claimed[0], worker)
+        ran += 1
+    return ran
 
 
 def _instance_status(instance_id: int) -> str | None:
