@@ -45,28 +45,37 @@ def worker_name() -> str:
 
 
 def claim_due(worker: str, limit: int = 10) -> list[ClaimedJob]:
-    """Lease up to ``limit`` due jobs to ``worker``, oldest first, in one
-    statement (UPDATE ... RETURNING; the rows chosen with SKIP LOCKED on
-    PostgreSQL). A worker should claim only what it starts at once: the lease
-    runs from the claim, so a job waiting behind slow ones in a batch could
-    lose its lease before it starts (app/worker.py claims one at a time)."""
+    """Lease up to ``limit`` due jobs to ``worker``, oldest first, each with one
+    UPDATE ... RETURNING (the row chosen with SKIP LOCKED on PostgreSQL). A
+    worker should claim only what it starts at once: the lease runs from the
+    claim, so a job waiting behind slow ones in a batch could lose its lease
+    before it starts (services/jobs.run_due claims one at a time)."""
     with write_transaction() as session:
         at = now()
         lease_until = at + timedelta(seconds=float(setting("BATON_JOB_LEASE_SECONDS", 300)))
         due = (sa.select(Job.id).where(Job.due_at <= at, sa.or_(Job.locked_until.is_(None), Job.locked_until < at))
-               .order_by(Job.due_at, Job.id).limit(limit))
+               .order_by(Job.due_at, Job.id).limit(1))
         if session.get_bind().dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
-        claimed = session.execute(
-            sa.update(Job).where(Job.id.in_(due.scalar_subquery())).values(locked_by=worker, locked_until=lease_until)
-            .returning(Job.id, Job.kind, Job.instance_id, Job.definition_version_id, Job.task_id, Job.element,
-                       Job.hook, Job.params, Job.result_variable, Job.attempts, Job.max_attempts, Job.due_at)
-            .execution_options(synchronize_session=False)).all()
-        return [ClaimedJob(id=j.id, kind=j.kind, instance_id=j.instance_id,
-                           definition_version_id=j.definition_version_id, task_id=j.task_id, element=j.element,
-                           hook=j.hook, params=j.params, result_variable=j.result_variable, attempt=j.attempts + 1,
-                           max_attempts=j.max_attempts, lease_until=lease_until)
-                for j in sorted(claimed, key=lambda j: (j.due_at, j.id))]
+        # One row per statement, compared with "=": PostgreSQL may run an
+        # "IN (... LIMIT n FOR UPDATE SKIP LOCKED)" subquery more than once
+        # and so mark more rows than it returns.
+        claim = (sa.update(Job).where(Job.id == due.scalar_subquery())
+                 .values(locked_by=worker, locked_until=lease_until)
+                 .returning(Job.id, Job.kind, Job.instance_id, Job.definition_version_id, Job.task_id, Job.element,
+                            Job.hook, Job.params, Job.result_variable, Job.attempts, Job.max_attempts)
+                 .execution_options(synchronize_session=False))
+        claimed = []
+        for _ in range(limit):
+            row = session.execute(claim).first()
+            if row is None:
+                break
+            claimed.append(ClaimedJob(
+                id=row.id, kind=row.kind, instance_id=row.instance_id, definition_version_id=row.definition_version_id,
+                task_id=row.task_id, element=row.element, hook=row.hook, params=row.params,
+                result_variable=row.result_variable, attempt=row.attempts + 1, max_attempts=row.max_attempts,
+                lease_until=lease_until))
+        return claimed
 
 
 def next_due_at() -> datetime | None:
