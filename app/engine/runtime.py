@@ -1,7 +1,8 @@
 """Advancing a workflow to its next wait state, and reporting what it waits for.
 
 A ``WorkflowRun`` wraps one BpmnWorkflow for the length of one transaction:
-restore (or start), act (complete a task, advance, retry), read what changed
+restore (or start), act (complete a task, deliver a message, fire timers,
+answer a service call — service_answers.py —, retry), read what changed
 (``take_step_log``, ``human_tasks``, ``status``), dump. It keeps no state of
 its own beyond that and the step log (app/engine/steps.py): failures live in
 the ERROR task's ``internal_data``, so they survive dump and restore.
@@ -9,20 +10,22 @@ the ERROR task's ``internal_data``, so they survive dump and restore.
 from __future__ import annotations
 
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import messages, start_events
-from app.engine.failures import FAILURE_KEY, Failure, reach_children, task_in_traceback, with_task
+from app.engine.failures import FAILURE_KEY, Failure, reach_children, task_in_traceback
 from app.engine.pruning import prune
 from app.engine.serializer import dump_state, jsonable, load_state
-from app.engine.service_calls import QUEUED_KEY, ServiceCall, describe, error_boundary_for, is_service_task
+from app.engine.service_calls import is_service_task
+from app.engine.run_errors import RunNotActive, TaskNotReady  # noqa: F401 - re-exported
+from app.engine.service_answers import ServiceCallAnswers
 from app.engine.steps import StepEvent, StepLog, element_type  # noqa: F401 - element_type: re-exported
 from app.engine.timers import due_time, now_for, workflow_now
 
@@ -39,14 +42,6 @@ class HumanTask:
     data: dict               # the task's data, JSON-safe
 
 
-class TaskNotReady(Exception):
-    """The task does not exist, is not a human task, or is not READY."""
-
-
-class RunNotActive(Exception):
-    """The run has completed or failed; nothing can be completed in it."""
-
-
 class StepLimitExceeded(Exception):
     """The diagram kept running without ever waiting (a loop with no wait state)."""
 
@@ -60,7 +55,7 @@ def default_script_engine():
     return SandboxedScriptEngine()
 
 
-class WorkflowRun:
+class WorkflowRun(ServiceCallAnswers):
     def __init__(self, workflow: BpmnWorkflow, flavour: str):
         self.workflow = workflow
         self.flavour = flavour
@@ -129,29 +124,6 @@ class WorkflowRun:
                           lane=t.task_spec.lane, data=jsonable(t.data))
                 for t in self._waiting_tasks() if not is_service_task(t.task_spec)]
 
-    def take_service_calls(self) -> list[ServiceCall]:
-        """The service tasks that became ready since the last call, each once
-        (the caller writes a job for each). A parameter that cannot be
-        evaluated fails its task instead."""
-        calls = []
-        for task in self._waiting_tasks():
-            if not is_service_task(task.task_spec) or task.internal_data.get(QUEUED_KEY):
-                continue
-            try:
-                call = describe(task, self.workflow.script_engine.evaluate)
-                call = replace(call, params=jsonable(call.params))
-            except Exception as exc:   # noqa: BLE001 - recorded on the task: an incident
-                task.error()
-                self._record_failure(with_task(exc, task))
-                continue
-            task.internal_data[QUEUED_KEY] = True
-            calls.append(call)
-        return calls
-
-    def waiting_service_calls(self) -> list[str]:
-        """Ids of the service tasks waiting for the worker."""
-        return [str(t.id) for t in self._waiting_tasks() if is_service_task(t.task_spec)]
-
     def next_timer_due(self) -> datetime | None:
         """The earliest due time (aware, UTC) among the timer events this run
         waits for, or None: the services keep one timer job for it.
@@ -204,61 +176,6 @@ class WorkflowRun:
         if self._guarded(task.run):
             self._advance()
 
-    def finish_service_call(self, task_id: str, result_variable: str, result: Any) -> None:
-        """The hook answered: its result goes into the task's data and the case moves on."""
-        task = self._waiting_service_task(task_id)
-        task.data[result_variable] = deepcopy(result)
-        task.internal_data.pop(QUEUED_KEY, None)
-        if self._guarded(task.complete):
-            self._advance()
-
-    def fail_service_call(self, task_id: str, message: str) -> None:
-        """The hook failed for good (retries used up): the task fails, an incident."""
-        task = self._waiting_service_task(task_id)
-        task.internal_data.pop(QUEUED_KEY, None)
-        task.error()
-        task.internal_data[FAILURE_KEY] = {"message": message, "error_type": "ServiceCallFailed",
-                                            "line": None, "phase": "run"}
-
-    def throw_service_error(self, task_id: str, code: str, message: str = "") -> bool:
-        """The hook raised a BPMN error: an error boundary event on the service
-        task that catches ``code`` (or any code) takes the case on its path, with
-        ``error_code`` and ``error_message`` in the data. False when none catches
-        it; the caller then treats it as a failure."""
-        task = self._waiting_service_task(task_id)
-        catcher = error_boundary_for(task, code)
-        if catcher is None:
-            return False
-        task.internal_data.pop(QUEUED_KEY, None)
-        self._catch_on_boundary(catcher, error_code=code, error_message=message)
-        return True
-
-    def escalate_service_call(self, task_id: str, code: str, message: str, result_variable: str,
-                              result: Any) -> bool:
-        """The hook raised an escalation: an escalation boundary event that
-        catches ``code`` starts its path (``escalation_code``/``_message`` in
-        its data). An interrupting one ends the service task; otherwise, and
-        when nothing catches it (an escalation is not a failure), the task
-        completes with ``result``. True when a boundary event caught it."""
-        task = self._waiting_service_task(task_id)
-        catcher = error_boundary_for(task, code, escalation=True)
-        if catcher is not None:
-            interrupting = catcher.task_spec.cancel_activity
-            if interrupting:
-                task.internal_data.pop(QUEUED_KEY, None)
-            self._catch_on_boundary(catcher, escalation_code=code, escalation_message=message)
-            if interrupting or self.status != "running":
-                return True
-        self.finish_service_call(task_id, result_variable, result)
-        return catcher is not None
-
-    def _catch_on_boundary(self, catcher, **data) -> None:
-        # Set on the boundary event itself: its data is what the path after it starts with.
-        catcher.set_data(**data)
-        event = BpmnEvent(catcher.task_spec.event_definition)
-        if self._guarded(lambda: (catcher.task_spec.catch(catcher, event), catcher.task_spec._update(catcher))):
-            self._advance()
-
     def deliver_message(self, task_id: str, name: str, data: Any, correlation: dict) -> None:
         """The message ``name`` for the waiting task ``task_id`` (the host matched it)."""
         self._require_running()
@@ -268,13 +185,6 @@ class WorkflowRun:
             raise TaskNotReady(f"no message event {task_id} waiting for {name!r} in this instance")
         if self._guarded(lambda: messages.deliver(task, name, data, correlation)):
             self._advance()
-
-    def _waiting_service_task(self, task_id: str):
-        self._require_running()
-        task = self._task(task_id)
-        if task is None or not is_service_task(task.task_spec) or task.state != TaskState.READY:
-            raise TaskNotReady(f"no service task {task_id} waiting in this instance")
-        return task
 
     def advance(self) -> None:
         """Run engine steps until only human tasks and events are left."""

@@ -26,3 +26,15 @@ def deploy_process(make_user):
     def deploy(process: str):
         return deployments.deploy(bundle_of(process), owner, source="test")
     return deploy
+
+
+@pytest.fixture
+def deployed_desk(app, clock, deploy_process):
+    """deployed_desk(process, name) → a Desk on the process, deployed as version 1 named ``name``."""
+    from .driver import Desk
+
+    def deploy(process: str, name: str) -> Desk:
+        result = deploy_process(process)
+        assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [(process, name, 1, True)]
+        return Desk(process, app, clock)
+    return deploy

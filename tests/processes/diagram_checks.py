@@ -5,6 +5,8 @@ join their shapes with straight horizontal and vertical segments, run left to
 right (a flow back to an earlier step, a loop, may run right to left) and do
 not cut through other shapes.
 
+Every flow, too, says in its documentation why a case takes it.
+
 ``diagram_problems(path)`` lists what a diagram gets wrong, one line each, so
 a failing test says everything at once.
 """
@@ -74,8 +76,14 @@ def diagram_problems(path: Path) -> list[str]:
 def _process_problems(process, shapes: dict, edges: dict) -> list[str]:
     pid = process.get("id")
     problems = []
+    if process.get("isExecutable") != "true":
+        problems.append(f'{pid}: the process is not executable (isExecutable="true")')
     if not (process.findtext("bpmn:documentation", namespaces=NS) or "").strip():
         problems.append(f"{pid}: the process has no documentation")
+    # Flows inside subprocesses too: the audit trail and the viewer name them all.
+    problems += [f"{pid}: flow {flow.get('id')} has no documentation"
+                 for flow in process.iter(f"{BPMN}sequenceFlow")
+                 if not (flow.findtext("bpmn:documentation", namespaces=NS) or "").strip()]
     lanes = process.findall("bpmn:laneSet/bpmn:lane", NS)
     lane_of = {ref.text: lane for lane in lanes for ref in lane.findall("bpmn:flowNodeRef", NS)}
     for lane in lanes:

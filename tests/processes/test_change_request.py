@@ -20,10 +20,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from lxml import etree
 
-from app.cli import main as baton
 from app.engine.bundle import load_bundle
 from app.engine.runtime import WorkflowRun
 from app.models import Job, MessageWait, db
@@ -33,6 +31,7 @@ from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
 from .diagram_checks import NS, diagram_problems
+from .form_checks import shown_fields
 from .driver import Desk
 
 PROCESS = "change-request"
@@ -97,11 +96,8 @@ def people(make_user) -> People:
 
 
 @pytest.fixture
-def desk(app, clock, deploy_process) -> Desk:
-    result = deploy_process(PROCESS)
-    assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [
-        (PROCESS, "Request a change", 1, True)]
-    return Desk(PROCESS, app, clock)
+def desk(deployed_desk) -> Desk:
+    return deployed_desk(PROCESS, "Request a change")
 
 
 # ---- helpers -----------------------------------------------------------------
@@ -771,11 +767,7 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
     assert {k: t.lane for k, t in model.tasks.items()} == HUMAN_STEPS
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
-        # Each form first shows the case (read-only, titled), then its own fields in order.
-        order = task.form.ui_schema["ui:order"]
-        shown = [n for n in order if n not in task.form.schema["properties"]]
-        assert order == shown + list(task.form.schema["properties"]), task.bpmn_id
-        assert "change_ref" in shown and all(task.form.ui_schema[n].get("ui:title") for n in shown), task.bpmn_id
+        assert "change_ref" in shown_fields(task.form), task.bpmn_id
         for name, field in task.form.schema["properties"].items():
             assert field.get("title") and field.get("description"), (task.bpmn_id, name)
 
@@ -784,20 +776,10 @@ def test_the_diagram_is_documented_and_laid_out_left_to_right():
     assert diagram_problems(BPMN_FILE) == []
     root = etree.parse(str(BPMN_FILE)).getroot()
     process = root.find("bpmn:process", NS)
-    assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "it-ops", "cab", "emergency-board", "it-director", "qa"]
-    for flow in process.findall("bpmn:sequenceFlow", NS):
-        assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")
     # The message contract: change_requested starts it, change_closed (correlated on problem_ref) ends it.
     assert {m.get("name") for m in root.findall("bpmn:message", NS)} == {"change_requested", "change_closed"}
     (key,) = root.findall("bpmn:collaboration/bpmn:correlationKey", NS)
     assert (key.get("name"), key.findtext("bpmn:correlationPropertyRef", namespaces=NS)) == ("problem", "problem_ref")
 
-
-def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'baton.sqlite'}")
-    monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path / "instance"))
-    result = CliRunner().invoke(baton, ["validate", str(FOLDER)])
-    assert result.exit_code == 0, result.output
-    assert "1 path(s) valid" in result.output

@@ -21,10 +21,8 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from lxml import etree
 
-from app.cli import main as baton
 from app.engine.bundle import load_bundle
 from app.models import Instance, Job, OutboxMessage, db
 from app.services import deployments, instances, tasks
@@ -33,6 +31,7 @@ from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
 from .diagram_checks import NS, diagram_problems
+from .form_checks import shown_fields
 from .driver import Desk
 
 PROCESS = "incident"
@@ -96,11 +95,8 @@ def people(make_user) -> People:
 
 
 @pytest.fixture
-def desk(app, clock, deploy_process, people) -> Desk:
-    result = deploy_process(PROCESS)
-    assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [
-        (PROCESS, "Report an incident", 1, True)]
-    return Desk(PROCESS, app, clock)
+def desk(deployed_desk, people) -> Desk:
+    return deployed_desk(PROCESS, "Report an incident")
 
 
 def report(desk: Desk, people: People, priority: str = "P4", **changes) -> Instance:
@@ -820,11 +816,7 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form(desk,
         "confirm-fix": "requester"}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
-        # Each form first shows the case (read-only), then its own fields in order.
-        order = task.form.ui_schema["ui:order"]
-        shown = [n for n in order if n not in task.form.schema["properties"]]
-        assert order == shown + list(task.form.schema["properties"]), task.bpmn_id
-        assert "incident_ref" in shown and all(task.form.ui_schema[n].get("ui:title") for n in shown), task.bpmn_id
+        assert "incident_ref" in shown_fields(task.form), task.bpmn_id
 
     # The instructions fill in from the case's data (they fall back to the raw
     # text when a name is missing): at each step, with the data it has then.
@@ -855,11 +847,8 @@ def test_the_diagram_is_documented_and_laid_out_left_to_right():
     assert diagram_problems(BPMN_FILE) == []
     root = etree.parse(str(BPMN_FILE)).getroot()
     process = root.find("bpmn:process", NS)
-    assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "requester", "resolver", "service-desk"]
-    for flow in process.iter(f"{{{NS['bpmn']}}}sequenceFlow"):
-        assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")
     # The inside of "Keep stakeholders informed" is documented and drawn too.
     sub = process.find("bpmn:subProcess", NS)
     drawn = {s.get("bpmnElement") for s in root.iterfind(".//bpmndi:BPMNShape", NS)}
@@ -868,10 +857,3 @@ def test_the_diagram_is_documented_and_laid_out_left_to_right():
             assert node.findtext("bpmn:documentation", namespaces=NS).strip(), node.get("id")
             assert node.get("id") in drawn, node.get("id")
 
-
-def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'baton.sqlite'}")
-    monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path / "instance"))
-    result = CliRunner().invoke(baton, ["validate", str(REPO / "bpmn" / PROCESS)])
-    assert result.exit_code == 0, result.output
-    assert "1 path(s) valid" in result.output

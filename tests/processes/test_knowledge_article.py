@@ -10,7 +10,7 @@ knowledge base. The expert the knowledge owner names is assigned the writing
 outcome (a periodic review has no reporter). One test per path, each checking
 the path taken (the audit trail), who was asked to do what, what people were
 told and the data and store records at the end; the forms refuse bad input;
-then the diagram itself and ``baton validate``.
+then the diagram itself (test_library.py runs ``baton validate`` on it).
 """
 from __future__ import annotations
 
@@ -21,10 +21,8 @@ from datetime import datetime, timedelta, timezone
 import lxml.html
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from lxml import etree
 
-from app.cli import main as baton
 from app.engine.bundle import load_bundle
 from app.models import Instance, Job, OutboxMessage, db
 from app.services import deployments, instances, records, tasks, users
@@ -84,11 +82,8 @@ def people(make_user) -> People:
 
 
 @pytest.fixture
-def desk(app, deploy_process, people, clock) -> Desk:
-    result = deploy_process(PROCESS)
-    assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [
-        (PROCESS, "Knowledge article", 1, True)]
-    return Desk(PROCESS, app, clock)
+def desk(deployed_desk, people) -> Desk:
+    return deployed_desk(PROCESS, "Knowledge article")
 
 
 REPORT = {"topic": "Connecting to the VPN from a hotel network", "problem_kind": "missing",
@@ -685,11 +680,6 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         "review-article": (None, None)}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
-        # Each form first shows what the case holds (read-only), then its own fields in order.
-        order = task.form.ui_schema.get("ui:order")
-        shown = [n for n in order if n not in task.form.schema["properties"]]
-        assert order == shown + list(task.form.schema["properties"]), task.bpmn_id
-        assert all(task.form.ui_schema[n].get("ui:title") for n in shown), task.bpmn_id
         assert all(p.get("description") for p in task.form.schema["properties"].values()), task.bpmn_id
 
 
@@ -697,20 +687,11 @@ def test_the_diagram_is_documented_and_laid_out_left_to_right():
     assert diagram_problems(BPMN_FILE) == []
     root = etree.parse(str(BPMN_FILE)).getroot()
     process = root.find("bpmn:process", NS)
-    assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "requester", "resolver", "knowledge-owner"]
     steps = set(REPORTED + REVIEW_DUE + NOTHING_DUE + ROUND + PUBLISHED_NEW + REJECTED)
     assert steps >= set(PUBLISHED_UPDATE + REVIEWED + REVIEW_REJECTED)
     assert {n.get("id") for n in flow_nodes(process)} == steps
-    for flow in process.findall("bpmn:sequenceFlow", NS):
-        assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")
     cycle = process.find("bpmn:startEvent[@id='review-due']/bpmn:timerEventDefinition/bpmn:timeCycle", NS)
     assert cycle.text == '"R/2026-01-01T06:00:00Z/P1D"'
 
-
-def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'baton.sqlite'}")
-    monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path / "instance"))
-    result = CliRunner().invoke(baton, ["validate", str(REPO / "bpmn" / PROCESS)])
-    assert result.exit_code == 0, result.output

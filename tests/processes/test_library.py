@@ -1,7 +1,8 @@
 """Every shipped process against the bar of ../shared/PROCESSES.md: it
 validates as ``baton validate`` checks it (BPMN, DMN and forms), its diagram
 is documented and drawn for people to read (diagram_checks.py), every human
-step says who does it, what it is about and which form it shows, and a
+step says who does it, what it is about and which form it shows (laid out as
+form_checks.py says), and a
 process people start is in the catalogue with a category and a start form."""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.services.catalogue import CATEGORY_ORDER
 
 from .conftest import REPO, bundle_of
 from .diagram_checks import diagram_problems
+from .form_checks import form_problems
 
 SHIPPED = sorted(p.name for p in (REPO / "bpmn").iterdir() if p.is_dir())
 
@@ -26,6 +28,7 @@ def test_baton_validate_accepts_every_shipped_process(tmp_path, monkeypatch):
     monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path))
     result = CliRunner().invoke(baton, ["validate", *(str(REPO / "bpmn" / name) for name in SHIPPED)])
     assert result.exit_code == 0, result.output
+    assert f"{len(SHIPPED)} path(s) valid" in result.output
 
 
 @pytest.mark.parametrize("process", SHIPPED)
@@ -44,6 +47,7 @@ def test_every_human_step_says_who_what_and_how(process):
             assert task.lane or task.candidate_groups or task.assignee, f"{model.key}: {task.bpmn_id} names nobody"
             assert task.documentation, f"{model.key}: {task.bpmn_id} has no documentation"
             assert task.form is not None, f"{model.key}: {task.bpmn_id} has no form"
+            assert form_problems(task.bpmn_id, task.form) == [], model.key
         if model.startable:
             assert model.category in CATEGORY_ORDER, f"{model.key}: category {model.category!r}"
             assert model.start_form is not None, f"{model.key} has no start form"

@@ -12,7 +12,7 @@ the report (or, for a problem raised by hand, who first recorded its known
 error) owns the problem: its later problem-manager steps are assigned to
 them. One test per path through the diagram, each checking the path taken,
 who was asked to do what, what people were told and the data at the end; then
-the forms, the message contract, the diagram itself and ``baton validate``.
+the forms, the message contract and the diagram itself (``baton validate``: test_library.py).
 
 The change-request process is written by someone else at the same time, so
 these tests send ``change_closed`` themselves, through the messages service,
@@ -27,10 +27,8 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from click.testing import CliRunner
 from lxml import etree
 
-from app.cli import main as baton
 from app.engine.bundle import load_bundle
 from app.models import Instance, Job, MessageWait, OutboxMessage, db
 from app.services import deployments, instances, tasks
@@ -84,11 +82,8 @@ def people(make_user) -> People:
 
 
 @pytest.fixture
-def desk(app, clock, deploy_process) -> Desk:
-    result = deploy_process(PROCESS)
-    assert [(d.key, d.name, d.version, d.new) for d in result.definitions] == [
-        (PROCESS, "Manage a problem", 1, True)]
-    return Desk(PROCESS, app, clock)
+def desk(deployed_desk) -> Desk:
+    return deployed_desk(PROCESS, "Manage a problem")
 
 
 RAISED = {"service": "VPN", "summary": "VPN drops every evening at 18:00",
@@ -668,12 +663,6 @@ def test_every_human_step_has_a_lane_documentation_instructions_and_a_form():
         "verify-resolution": ("${problem_manager}", "problem_manager")}
     for task in model.tasks.values():
         assert task.documentation and task.instructions and task.form, task.bpmn_id
-        # Each form first shows what is known (read-only), then its own fields in order.
-        order = task.form.ui_schema.get("ui:order")
-        own = [n for n in order if n in task.form.schema["properties"]]
-        assert own == list(task.form.schema["properties"]), task.bpmn_id
-        for name in order:
-            assert name in task.form.schema["properties"] or task.form.ui_schema[name].get("ui:title"), name
         for name, field in task.form.schema["properties"].items():
             assert field.get("title") and field.get("description"), f"{task.bpmn_id}: {name}"
 
@@ -682,7 +671,6 @@ def test_the_diagram_is_documented_and_keeps_to_the_message_contract():
     assert diagram_problems(BPMN_FILE) == []
     root = etree.parse(str(BPMN_FILE)).getroot()
     process = root.find("bpmn:process", NS)
-    assert process.get("id") == PROCESS and process.get("isExecutable") == "true"
     assert [lane.get("name") for lane in process.findall("bpmn:laneSet/bpmn:lane", NS)] == [
         "resolver", "problem-manager"]
     ids = {n.get("id") for n in flow_nodes(process)}
@@ -690,8 +678,6 @@ def test_the_diagram_is_documented_and_keeps_to_the_message_contract():
                 + NOBODY_TOLD)
     steps.add("every-30-days")
     assert ids == steps
-    for flow in process.findall("bpmn:sequenceFlow", NS):
-        assert flow.findtext("bpmn:documentation", namespaces=NS).strip(), flow.get("id")
     # The contract: three messages, correlated on problem_ref under the key "problem".
     assert sorted(m.get("name") for m in root.findall("bpmn:message", NS)) == [
         "change_closed", "change_requested", "problem_reported"]
@@ -702,10 +688,3 @@ def test_the_diagram_is_documented_and_keeps_to_the_message_contract():
     assert {(r.get("messageRef"), r.findtext("bpmn:formalExpression", namespaces=NS)) for r in prop} == {
         ("change_requested", "problem_ref"), ("change_closed", "problem_ref")}
 
-
-def test_baton_validate_accepts_the_process(tmp_path, monkeypatch):
-    monkeypatch.setenv("BATON_DATABASE_URL", f"sqlite:///{tmp_path / 'baton.sqlite'}")
-    monkeypatch.setenv("BATON_INSTANCE_PATH", str(tmp_path / "instance"))
-    result = CliRunner().invoke(baton, ["validate", str(REPO / "bpmn" / PROCESS)])
-    assert result.exit_code == 0, result.output
-    assert "1 path(s) valid" in result.output

@@ -33,14 +33,6 @@ class Paging:
     page: int
     pages: int          # at least 1, so an empty list is "page 1 of 1"
 
-    @property
-    def previous(self) -> int | None:
-        return min(self.page - 1, self.pages) if self.page > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.page + 1 if self.page < self.pages else None
-
 
 @bp.route("/requests")
 @login_required
