@@ -277,5 +277,79 @@ def _correlation_values(pairs: tuple[str, ...]) -> tuple[dict, list[str]]:
     return values, problems
 
 
+@main.group()
+def records() -> None:
+    """Reference data the processes keep (the store hook's collections): the CAB's
+    members, the asset register, the licence pool."""
+
+
+def _record_call(call, *args):
+    """Runs a records service call in the app; a refused argument is told as ``field: message``."""
+    from app.services.errors import InvalidData
+
+    app = _app()
+    with app.app_context():
+        try:
+            return call(*args)
+        except InvalidData as exc:
+            _fail([f"{field}: {' '.join(msgs)}" for field, msgs in exc.fields.items()])
+
+
+@records.command("put")
+@click.argument("collection")
+@click.argument("key")
+@click.argument("value", metavar="JSON")
+def put_record(collection: str, key: str, value: str) -> None:
+    """Store a record (a JSON object), replacing the one with that key."""
+    from app.services import records as service
+
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        _fail([f"JSON: not JSON ({exc})"])
+    record = _record_call(service.put, collection, key, parsed)
+    click.echo(f"{record.collection}/{record.key}: {json.dumps(record.value, ensure_ascii=False)}")
+
+
+@records.command("get")
+@click.argument("collection")
+@click.argument("key")
+def get_record(collection: str, key: str) -> None:
+    """Print one record's value as JSON."""
+    from app.services import records as service
+
+    record = _record_call(service.get, collection, key)
+    if record is None:
+        _fail([f"no record {key!r} in {collection!r}"])
+    click.echo(json.dumps(record.value, ensure_ascii=False, indent=2))
+
+
+@records.command("list")
+@click.argument("collection", required=False)
+@click.option("--limit", default=100, show_default=True, type=int)
+def list_records(collection: str | None, limit: int) -> None:
+    """The collections and their sizes; with COLLECTION, its records by key."""
+    from app.services import records as service
+
+    if collection is None:
+        for name, count in _record_call(service.collections).items():
+            click.echo(f"{name:<40} {count:>8}")
+        return
+    for record in _record_call(service.query, collection, None, limit):
+        click.echo(f"{record.key:<30} {json.dumps(record.value, ensure_ascii=False)}")
+
+
+@records.command("delete")
+@click.argument("collection")
+@click.argument("key")
+def delete_record(collection: str, key: str) -> None:
+    """Delete one record."""
+    from app.services import records as service
+
+    if not _record_call(service.delete, collection, key):
+        _fail([f"no record {key!r} in {collection!r}"])
+    click.echo(f"deleted {collection}/{key}")
+
+
 if __name__ == "__main__":
     main()

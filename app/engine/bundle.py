@@ -195,7 +195,11 @@ class _BundleReader:
             key=pid, name=_label(element) or pid, description=xml.documentation(element),
             flavour=self.flavour, spec=spec, subprocess_specs=subprocess_specs,
             category=" ".join((_properties(element).get("category") or "").split()),
+            business_key_variable=(_properties(element).get("businessKeyVariable") or "").strip() or None,
         )
+        if model.business_key_variable and not model.business_key_variable.isidentifier():
+            self.problems.append(xml.problem_at(
+                file, element, f"businessKeyVariable '{model.business_key_variable}' is not a variable name"))
         for sub in [spec, *subprocess_specs.values()]:
             for task_spec in sub.task_specs.values():
                 if isinstance(task_spec, HUMAN_TASKS) and task_spec.bpmn_id not in model.tasks:

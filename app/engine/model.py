@@ -21,13 +21,24 @@ class Form:
     ui_schema: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
-        return {"schema": self.schema, "ui_schema": self.ui_schema}
+        # The order of the fields is written out too: PostgreSQL's jsonb keeps
+        # an object's keys in an order of its own, and a form without a
+        # ui:order shows its fields in the order of its properties.
+        properties = self.schema.get("properties")
+        order = list(properties) if isinstance(properties, dict) else []
+        return {"schema": self.schema, "ui_schema": self.ui_schema, "field_order": order}
 
     @classmethod
     def from_dict(cls, d: dict | None) -> "Form | None":
         if d is None:
             return None
-        return cls(schema=d["schema"], ui_schema=d.get("ui_schema") or {})
+        schema, order = d["schema"], d.get("field_order")
+        properties = schema.get("properties")
+        if order and isinstance(properties, dict):
+            ranked = {name: i for i, name in enumerate(order)}
+            schema = {**schema, "properties": dict(sorted(properties.items(),
+                                                          key=lambda item: ranked.get(item[0], len(ranked))))}
+        return cls(schema=schema, ui_schema=d.get("ui_schema") or {})
 
 
 @dataclass
@@ -74,3 +85,4 @@ class ProcessModel:
     category: str = ""                 # where the catalogue lists it (a "category" property)
     startable: bool = True             # has a plain start event, so people can start it
     initiator: str | None = None       # the starter's username goes into this variable
+    business_key_variable: str | None = None   # the instance's business key, once this variable has a value

@@ -82,7 +82,7 @@ def deploy(files: dict[str, bytes], actor: User, *, dry_run: bool = False, sourc
                 content_hash=bundle.content_hash, flavour=model.flavour, deployment=deployment,
                 deployed_at=deployment.deployed_at, deployed_by=actor.username, files=texts,
                 bpmn_file=_file_of(model.key, texts), spec_json=serializer.dump_spec(model),
-                meta=meta_to_dict(model.tasks, model.start_form, model.initiator),
+                meta=meta_to_dict(model),
             )
             session.add(version)
             schedules.replace_schedule(session, version, model.spec, at=deployment.deployed_at)

@@ -28,6 +28,7 @@ from .context import now, setting
 from .processes import LoadedProcess
 
 TIMER_RECHECK = timedelta(seconds=1)
+MAX_BUSINESS_KEY = 200   # characters, as the column holds
 
 _engines: dict[float, SandboxedScriptEngine] = {}
 _engines_lock = threading.Lock()
@@ -93,6 +94,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     failure = run.failure if status == "failed" and instance.status != "failed" else None
     task_plan = _plan_task_index(instance, known_tasks, process, run, at)
     changes: dict[str, Any] = {"completed_steps": steps, "data": run.data, "updated_at": at}
+    if business_key := _business_key(instance, process, run.data):
+        changes["business_key"] = business_key
     if status == "completed":
         changes.update(status="completed", ended_at=at)
     elif failure is not None:
@@ -173,6 +176,17 @@ def _write_task_index(session, instance: Instance, plan: tuple[list, list, list]
     rows.insert(session, new_rows)
     rows.insert_candidates(session, candidates)
     return staying + new_rows
+
+
+def _business_key(instance: Instance, process: LoadedProcess, data: dict) -> str | None:
+    """The business key the process gives itself (its ``businessKeyVariable``,
+    e.g. the reference INC-000042 it numbered itself with), once that variable
+    has a value; a key the instance already has, from its starter, stays."""
+    name = process.business_key_variable
+    value = data.get(name) if name and not instance.business_key else None
+    if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+        return str(value).strip()[:MAX_BUSINESS_KEY]
+    return None
 
 
 def close_task(session, row: HumanTask, state: str, at: datetime, by: str | None = None) -> None:

@@ -9,15 +9,16 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.database import write_transaction
-from app.engine.forms import validate_submission
-from app.models import AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, Job, MessageWait, User, db
+from app.models import (
+    AuditEvent, DefinitionVersion, HumanTask, Incident, Instance, Job, MessageWait, OutboxMessage, User, db)
 
 from . import case_progress, permissions, queries
 from .case_progress import Progress
 from .context import now
 from .errors import Conflict, InvalidData, NotFound
 from .audit import record as audit
-from .execution import close_task, save_run, skip_incident_lookup, start_run
+from .execution import MAX_BUSINESS_KEY, close_task, save_run, skip_incident_lookup, start_run
+from .answers import check_answers
 from .payloads import check_payload
 from .processes import load_process
 
@@ -31,13 +32,13 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
     definition = _definition(key, version)
     process = load_process(definition)
     if process.start_form is not None:
-        errors = validate_submission(process.start_form, data)
+        errors = check_answers(process.start_form, data)
     else:
         errors = check_payload(data)
     if errors:
         raise InvalidData(errors)
-    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > 200):
-        raise InvalidData({"business_key": ["Must be text of at most 200 characters."]})
+    if business_key is not None and (not isinstance(business_key, str) or len(business_key) > MAX_BUSINESS_KEY):
+        raise InvalidData({"business_key": [f"Must be text of at most {MAX_BUSINESS_KEY} characters."]})
     if process.initiator:
         data = {**data, process.initiator: actor.username}
     # A new instance is nobody else's yet: the engine runs before the write lock is taken.
@@ -72,8 +73,9 @@ def get_instance(instance_id: int, actor: User) -> Instance:
     instance = queries.instance(db.session(), instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
-    # The task lookup is a query; most readers (starter, admin, auditor) need none.
-    if not (permissions.may_see_instance(actor, instance) or _holds_a_task(actor, instance.id)):
+    # The lookups are queries; most readers (starter, admin, auditor) need none.
+    if not (permissions.may_see_instance(actor, instance) or _holds_a_task(actor, instance.id)
+            or _was_told_about(actor, instance.id)):
         raise permissions.Forbidden("You may not see this instance.")
     skip_incident_lookup(instance)
     return instance
@@ -84,6 +86,14 @@ def _holds_a_task(actor: User, instance_id: int) -> bool:
     visible = _visible_task_filter(actor)
     return db.session.scalar(
         sa.select(HumanTask.id).where(HumanTask.instance_id == instance_id, visible).limit(1)) is not None
+
+
+def _was_told_about(actor: User, instance_id: int) -> bool:
+    """Was the actor sent a message about the instance? A manager alerted to a
+    case follows its link to read it, without a task of their own in it."""
+    return db.session.scalar(
+        sa.select(OutboxMessage.id).where(OutboxMessage.instance_id == instance_id,
+                                          OutboxMessage.recipient == actor.username).limit(1)) is not None
 
 
 def _visible_task_filter(actor: User):
@@ -156,6 +166,10 @@ class CaseFile:
 
     instance: Instance
     events: list[AuditEvent]
+    # The case's variables, working ones included, are for the people who work
+    # on it and those who read everything; whoever only started it, or was told
+    # about it, sees where it stands and its history.
+    shows_data: bool
 
 
 def case_file(instance_id: int, actor: User) -> CaseFile:
@@ -164,7 +178,8 @@ def case_file(instance_id: int, actor: User) -> CaseFile:
     instance = get_instance(instance_id, actor)
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
-    return CaseFile(instance=instance, events=list(events))
+    shows_data = permissions.reads_everything(actor) or _holds_a_task(actor, instance.id)
+    return CaseFile(instance=instance, events=list(events), shows_data=shows_data)
 
 
 @dataclass(frozen=True)

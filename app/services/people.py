@@ -5,7 +5,9 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 
-from app.models import User, db
+from app.models import Group, User, db
+
+MAX_SUGGESTED = 500   # a datalist longer than this helps nobody; the name is still checked
 
 
 def display_names(usernames: Iterable[str | None]) -> dict[str, str]:
@@ -17,3 +19,13 @@ def display_names(usernames: Iterable[str | None]) -> dict[str, str]:
     rows = db.session.execute(sa.select(User.username, User.display_name).where(User.username.in_(wanted)))
     found = {row.username: row.display_name for row in rows if row.display_name}
     return {name: found.get(name, name) for name in wanted}
+
+
+def who_may_be_named(group: str | None = None) -> list[tuple[str, str]]:
+    """(username, display name) of the active users, or of the members of
+    ``group``, to suggest in a field that names a person; by user name."""
+    query = sa.select(User.username, User.display_name).where(User.active)
+    if group:
+        query = query.where(User.groups.any(Group.name == group))
+    rows = db.session.execute(query.order_by(User.username).limit(MAX_SUGGESTED))
+    return [(row.username, row.display_name or row.username) for row in rows]

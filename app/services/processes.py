@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import serializer
-from app.engine.model import Form, TaskMeta
+from app.engine.model import Form, ProcessModel, TaskMeta
 from app.models import DefinitionVersion
 
 _CACHE_SIZE = 256
@@ -27,6 +27,7 @@ class LoadedProcess:
     tasks: dict[str, TaskMeta]
     start_form: Form | None
     initiator: str | None = None
+    business_key_variable: str | None = None
 
 
 # Keyed by content, not by row id: two databases (tests, or a restored backup)
@@ -35,11 +36,13 @@ _cache: "OrderedDict[tuple, LoadedProcess]" = OrderedDict()
 _lock = threading.Lock()
 
 
-def meta_to_dict(tasks: dict[str, TaskMeta], start_form: Form | None, initiator: str | None = None) -> dict:
+def meta_to_dict(model: ProcessModel) -> dict:
+    """What Baton keeps of a parsed process beside its SpiffWorkflow spec."""
     return {
-        "tasks": {bpmn_id: meta.to_dict() for bpmn_id, meta in tasks.items()},
-        "start_form": start_form.to_dict() if start_form else None,
-        "initiator": initiator,
+        "tasks": {bpmn_id: meta.to_dict() for bpmn_id, meta in model.tasks.items()},
+        "start_form": model.start_form.to_dict() if model.start_form else None,
+        "initiator": model.initiator,
+        "business_key_variable": model.business_key_variable,
     }
 
 
@@ -59,6 +62,7 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         tasks={k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()},
         start_form=Form.from_dict(version.meta.get("start_form")),
         initiator=version.meta.get("initiator"),
+        business_key_variable=version.meta.get("business_key_variable"),
     )
     with _lock:
         _cache[cache_key] = loaded

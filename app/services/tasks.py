@@ -7,7 +7,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from app.database import write_transaction
-from app.engine.forms import validate_submission
 from app.engine.model import Form
 from app.engine.runtime import TaskNotReady
 from app.models import HumanTask, Instance, TaskCandidate, User, db
@@ -17,6 +16,7 @@ from .context import now
 from .errors import Conflict, Forbidden, InvalidData, NotFound
 from .audit import record as audit
 from .execution import close_task, restore_run, save_run
+from .answers import check_answers
 from .payloads import check_payload
 from .processes import load_process
 
@@ -180,7 +180,7 @@ def complete(task_id: str, data: Any, actor: User) -> Instance:
                             else f"The task is claimed by {task.assignee}.")
         process = load_process(instance.definition)
         meta = process.tasks.get(task.bpmn_id)
-        errors = validate_submission(meta.form, data) if meta and meta.form else check_payload(data)
+        errors = check_answers(meta.form, data) if meta and meta.form else check_payload(data)
         if errors:
             raise InvalidData(errors)
         at = now()

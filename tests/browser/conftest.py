@@ -8,7 +8,9 @@ a test create people and move the clock directly while the browser works.
 
 ``baton_serve`` is the other way round: a real ``baton serve`` process set
 up as scripts/run does it (the shipped processes, the demo users with their
-passwords), for the tests that follow a case from end to end as people do.
+passwords, the embedded job worker), for the tests that follow a case from end
+to end as people do; ``desk_page`` is a browser page for them (tests/browser/desk.py
+has the steps people take there).
 
 ``page`` fails its test at teardown if the page broke a Content-Security-Policy
 rule or threw a JavaScript error, so the CSP stays as tight as the pages allow.
@@ -83,16 +85,37 @@ class ServedBaton:
 
 @pytest.fixture
 def baton_serve(tmp_path):
-    server = BatonServer(f"sqlite:///{tmp_path / 'baton.sqlite'}", tmp_path / "instance")
+    # The worker looks for due jobs often, so a notification or message sent by
+    # one step is there by the time the next person looks.
+    server = BatonServer(f"sqlite:///{tmp_path / 'baton.sqlite'}", tmp_path / "instance",
+                         BATON_WORKER_POLL_SECONDS="0.2")
     server.baton("deploy", *sorted(str(p) for p in (REPO / "bpmn").iterdir() if p.is_dir()))
     done = subprocess.run([sys.executable, str(REPO / "scripts" / "demo_users.py")], env=server.env,
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
     lines = (server.instance_path / "demo-users.txt").read_text().splitlines()
     passwords = dict(line.split(" ", 1) for line in lines)
-    server.start()
+    server.start(worker=True)
     yield ServedBaton(url=server.url, passwords=passwords, server=server)
     server.stop()
+
+
+@pytest.fixture
+def desk_page(browser, baton_serve, request, artifacts):
+    """A page on ``baton_serve``. Every JavaScript error and failed request is
+    kept in ``page.errors``; a test asserts on them at its end, as some answers
+    (422 for a mistake, 403 for a stranger) are meant."""
+    context = browser.new_context(viewport=VIEWPORT, base_url=baton_serve.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        artifacts.screenshot(page, f"failed-{request.node.name}")
+    context.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """The ``baton`` command as a person runs it: a real process, a real SQLite file."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -177,3 +178,23 @@ def test_message_starts_and_delivers_and_explains_what_it_refuses(baton):
     bad = baton("message", "email_received", "--data", "{oops", "--correlation", "novalue", check=False)
     assert bad.returncode == 1
     assert "--data: not JSON" in bad.stderr and "--correlation 'novalue': write PROPERTY=VALUE" in bad.stderr
+
+
+def test_records_are_put_read_listed_and_deleted(baton):
+    put = baton("records", "put", "change-settings", "cab", '{"members": ["carl", "cleo"]}')
+    assert put.stdout.strip() == 'change-settings/cab: {"members": ["carl", "cleo"]}'
+    assert json.loads(baton("records", "get", "change-settings", "cab").stdout) == {"members": ["carl", "cleo"]}
+    baton("records", "put", "assets", "LT-2", '{"model": "X1"}')
+    baton("records", "put", "assets", "LT-1", '{"model": "T14"}')
+    assert baton("records", "list").stdout.split() == ["assets", "2", "change-settings", "1"]
+    assert [line.split()[0] for line in baton("records", "list", "assets").stdout.splitlines()] == ["LT-1", "LT-2"]
+    assert baton("records", "delete", "assets", "LT-1").stdout.strip() == "deleted assets/LT-1"
+    # Mistakes are told in one line each, and change nothing.
+    for args, said in [(("put", "assets", "LT-3", "{oops"), "JSON: not JSON"),
+                       (("put", "assets", "LT-3", "[1, 2]"), "value: "),
+                       (("put", "bad name", "LT-3", "{}"), "collection: "),
+                       (("get", "assets", "LT-1"), "no record 'LT-1' in 'assets'"),
+                       (("delete", "assets", "LT-1"), "no record 'LT-1' in 'assets'")]:
+        refused = baton("records", *args, check=False)
+        assert refused.returncode == 1 and refused.stderr.startswith(said), (args, refused.stderr)
+    assert baton("records", "list").stdout.split() == ["assets", "1", "change-settings", "1"]

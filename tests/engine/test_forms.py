@@ -13,7 +13,7 @@ from SpiffWorkflow.camunda.specs.user_task import EnumFormField, FormField
 
 from app.engine.forms import (
     MAX_DEPTH, MAX_FIELDS, MAX_STRING, check_form_schema, choice_text, choices, coerce_form_data,
-    form_from_camunda_fields, read_only_fields, validate_submission)
+    form_from_camunda_fields, read_only_fields, user_fields, validate_submission)
 from app.engine.forms.submissions import _compiled
 from app.engine.model import Form
 
@@ -45,6 +45,8 @@ def test_the_example_form_is_fine(form):
     {"type": "object", "properties": {}},
     {"type": "object", "properties": {"a": {"type": ["integer", "null"], "minimum": 0}}},
     {"type": "object", "properties": {"a": {"enum": [1, 2, 3]}}},   # untyped choices
+    {"type": "object", "properties": {"who": {"type": "string", "format": "user"},
+                                      "team": {"type": "array", "items": {"type": "string", "format": "user"}}}},
     {"type": "object", "properties": {"ok": {"type": "boolean", "oneOf": [
         {"const": True, "title": "Yes"}, {"const": False, "title": "No"}]}}},
 ])
@@ -106,7 +108,7 @@ def test_every_problem_is_reported():
         "a": {"type": "string", "format": "phone"}, "b": {"type": "object"}}}
     assert [(p.element, p.message) for p in check_form_schema(schema, "f.json")] == [
         ("then", "'then' is not supported at the top of a form."),
-        ("properties.a", "format 'phone' is not supported (use date, date-time, email or uri)."),
+        ("properties.a", "format 'phone' is not supported (use date, date-time, email, uri or user)."),
         ("properties.b", "Unsupported field: use string, number, integer, boolean, choices "
                          "or arrays of simple items."),
         ("required", "required names 'x', which is not in properties."),
@@ -211,7 +213,7 @@ def test_camunda_fields_that_cannot_be_a_form(fields, words):
     ("summary", "x" * 201, ["At most 200 characters."]),
     ("summary", 5, ["Must be text."]),
     ("code", "ABC-1234", None),
-    ("code", "abc-1234", ["Must match the pattern ^[A-Z]{3}-\\d{4}$."]),
+    ("code", "abc-1234", ["Not in the expected form."]),
     ("priority", "low", None),
     ("priority", "urgent", ["Must be one of: Low, Medium, High."]),
     ("category", "network", None),
@@ -449,3 +451,17 @@ def test_coerce_choices_that_are_not_text():
     assert validate_submission(f, data) == {}
     # a radio group with nothing chosen sends nothing: no answer, not False
     assert coerce(f, {})[0] == {"many": []}
+
+
+def test_the_fields_that_name_people():
+    form = Form({"type": "object", "properties": {
+        "expert": {"type": "string", "format": "user"},
+        "reviewers": {"type": "array", "items": {"type": "string", "format": "user"}},
+        "email": {"type": "string", "format": "email"}}})
+    assert user_fields(form) == {"expert": False, "reviewers": True}
+
+
+def test_a_pattern_is_explained_by_its_example_not_shown():
+    form = Form({"type": "object", "properties": {
+        "ref": {"type": "string", "pattern": "^KB-[0-9]{6}$", "examples": ["KB-000123"]}}})
+    assert validate_submission(form, {"ref": "KB-42"}) == {"ref": ["Not in the expected form, for example KB-000123."]}

@@ -3,7 +3,10 @@
 whether a person can start it (a plain start event)."""
 from __future__ import annotations
 
+import pytest
+
 from app.engine.bundle import load_bundle
+from app.engine.problems import InvalidBundle
 from tests.support.bpmn import HEADER, linear_process, user
 
 SPIFF_NS = 'xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" '
@@ -34,6 +37,20 @@ def test_a_camunda_category_property():
                                 "</camunda:properties></bpmn:extensionElements>")
     [model] = load_bundle({"expense.bpmn": bpmn}).processes
     assert model.category == "Cases" and model.description == ""
+
+
+def test_a_business_key_variable_property():
+    bpmn = _with_process_extras(linear_process("ticket", user("fix", "Fix")),
+                                "<bpmn:extensionElements><camunda:properties>"
+                                '<camunda:property name="businessKeyVariable" value=" ticket_ref "/>'
+                                "</camunda:properties></bpmn:extensionElements>")
+    [model] = load_bundle({"ticket.bpmn": bpmn}).processes
+    assert model.business_key_variable == "ticket_ref"
+    with pytest.raises(InvalidBundle) as refused:
+        load_bundle({"ticket.bpmn": bpmn.replace(b" ticket_ref ", b"ticket-ref")})
+    [problem] = refused.value.problems
+    assert (problem.file, problem.element) == ("ticket.bpmn", "ticket")
+    assert problem.message == "businessKeyVariable 'ticket-ref' is not a variable name"
 
 
 def test_a_process_started_by_a_message_is_not_startable_by_people():

@@ -2,8 +2,8 @@
 named in plain language, lanes named after the groups that do the work, and
 drawn for people to read — every element has a shape, nothing overlaps, flows
 join their shapes with straight horizontal and vertical segments, run left to
-right (a flow back to an earlier step, a loop, may run right to left) and do
-not cut through other shapes.
+right (a flow back to an earlier step, a loop, may run right to left), do
+not cut through other shapes and do not cross each other.
 
 Every flow, too, says in its documentation why a case takes it.
 
@@ -136,7 +136,7 @@ def _layout_problems(pid, process, nodes, flows, lanes, lane_of, shapes, edges) 
                 problems.append(f"{pid}: {a} overlaps {b}")
     for flow in flows:
         fid = flow.get("id")
-        points = [(float(p.get("x")), float(p.get("y"))) for p in edges[fid].findall("di:waypoint", NS)]
+        points = _waypoints(edges[fid])
         source, target = flow.get("sourceRef"), flow.get("targetRef")
         if len(points) < 2 or not _touches(points[0], boxes[source]) or not _touches(points[-1], boxes[target]):
             problems.append(f"{pid}: flow {fid} does not start on {source} and end on {target}")
@@ -152,4 +152,53 @@ def _layout_problems(pid, process, nodes, flows, lanes, lane_of, shapes, edges) 
                 if key not in (source, target) and hosts.get(key) not in (source, target) \
                         and hosts.get(source) != key and _overlap(segment, box):
                     problems.append(f"{pid}: flow {fid} crosses {key}")
+    return problems + _crossing_flows(pid, flows, edges, boxes)
+
+
+def _waypoints(edge) -> list[tuple[float, float]]:
+    return [(float(p.get("x")), float(p.get("y"))) for p in edge.findall("di:waypoint", NS)]
+
+
+def _crossing_flows(pid, flows, edges, boxes) -> list[str]:
+    """Flows that cross each other: a reader at the crossing cannot tell which
+    way each goes on. Flows out of the same node, or into the same node, may
+    share a line (they split from it or merge into it), which is no crossing;
+    nor is a flow that ends on another's line. Two loops back may cross: when
+    two rework loops interleave (returned to triage, reopened by the requester)
+    no drawing avoids it without wrapping a flow around the rest of the diagram."""
+    segments = [(flow, a, b) for flow in flows for a, b in _segments(_waypoints(edges[flow.get("id")]))]
+    loops = {flow.get("id") for flow in flows
+             if boxes[flow.get("targetRef")][0] < boxes[flow.get("sourceRef")][0]}
+    problems = []
+    for i, (flow_a, a1, a2) in enumerate(segments):
+        for flow_b, b1, b2 in segments[i + 1:]:
+            if flow_a is flow_b or _related(flow_a, flow_b) or {flow_a.get("id"), flow_b.get("id")} <= loops:
+                continue
+            point = _crossing(a1, a2, b1, b2)
+            if point:
+                problems.append(f"{pid}: flow {flow_a.get('id')} crosses flow {flow_b.get('id')} "
+                                f"at ({_number(point[0])}, {_number(point[1])})")
     return problems
+
+
+def _segments(points):
+    return list(zip(points, points[1:]))
+
+
+def _related(flow_a, flow_b) -> bool:
+    """From the same node or into the same node: such flows may share a line."""
+    return flow_a.get("sourceRef") == flow_b.get("sourceRef") or flow_a.get("targetRef") == flow_b.get("targetRef")
+
+
+def _crossing(a1, a2, b1, b2) -> tuple[float, float] | None:
+    """Where a horizontal segment and a vertical one cross inside both (not at an end)."""
+    for (h1, h2), (v1, v2) in (((a1, a2), (b1, b2)), ((b1, b2), (a1, a2))):
+        if h1[1] == h2[1] and v1[0] == v2[0]:
+            x, y = v1[0], h1[1]
+            if min(h1[0], h2[0]) < x < max(h1[0], h2[0]) and min(v1[1], v2[1]) < y < max(v1[1], v2[1]):
+                return x, y
+    return None
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value.is_integer() else str(value)

@@ -176,6 +176,7 @@ def test_not_a_case_ends_at_screening(desk, people, clock):
                     people.cora, people.carl)
     shown = tasks.get_task(screening.id, people.cora)
     assert shown.data["case_ref"] == "CASE-000001" and shown.instructions.startswith("Read the report")
+    assert instances.get_instance(instance.id, people.cora).business_key == "CASE-000001"   # the inbox shows it
 
     # The form wants a decision it knows and notes the requester can read.
     tasks.claim(screening.id, people.cora)

@@ -587,7 +587,7 @@ def test_a_change_requested_by_a_problem_reports_its_outcome_to_that_problem(des
     # Only the message start event ran: the person's start (and its form) did not.
     assert desk.path(case) == REQUESTED
     assert [e.element for e in desk.events(case, "instance_started")] == ["change-requested-by-problem"]
-    assert case.data["change_ref"] == "CHG-000001"
+    assert case.data["change_ref"] == case.business_key == "CHG-000001"
     assert case.data["requester"] is None               # no person submitted it: the problem is told instead
     assert case.data["reason"] == "Needed to resolve problem PRB-000007."
     assert case.data["request_problems"] == ["The planned start is missing or not a date and time.",

@@ -294,7 +294,7 @@ def test_the_priority_matrix(desk, people, clock):
         # The resolution target counts from the report, not from the assignment.
         assert (resolve.due_at, resolve.priority) == (reported + resolve_within, inbox_priority), (impact, urgency)
     # Numbered in the order they were reported.
-    assert case.data["incident_ref"] == f"INC-{len(PRIORITY_MATRIX):06d}"
+    assert case.data["incident_ref"] == case.business_key == f"INC-{len(PRIORITY_MATRIX):06d}"
     assert desk.records("sequences") == {"incident": {"last": len(PRIORITY_MATRIX)}}
 
 
@@ -679,9 +679,8 @@ def test_a_recurring_cause_reports_a_problem(desk, people, problem_inbox):
     case = desk.work(people.resolver, case, "resolve-incident", {**FIXED_BY_RESOLVER, "recurring": True})
 
     assert problem_inbox() == [{
-        "service": "E-mail and calendar", "incident_ref": "INC-000001",
-        "summary": "E-mail and calendar: Outlook cannot connect (the resolver marked the cause as recurring; "
-                   "latest INC-000001)"}]
+        "service": "E-mail and calendar", "incident_ref": "INC-000001", "summary": "Outlook cannot connect",
+        "reason": "the resolver marked the cause as recurring"}]
     assert problem_message_jobs() == []         # delivered, so gone
     case = close_it(desk, people, case)
     assert desk.path(case) == REPORTED + TRIAGED + RESOLVED_BY_RESOLVERS + RESTORED + PROBLEM + CONFIRMED
@@ -699,8 +698,8 @@ def test_an_undelivered_problem_report_is_retried_then_noted(desk, people, clock
     [job] = problem_message_jobs()
     assert (job.instance_id, job.element, job.params["name"]) == (case.id, "problem_reported", "problem_reported")
     assert job.params["data"] == {"service": "E-mail and calendar", "incident_ref": "INC-000001",
-                                  "summary": "E-mail and calendar: Outlook cannot connect (the resolver marked "
-                                             "the cause as recurring; latest INC-000001)"}
+                                  "summary": "Outlook cannot connect",
+                                  "reason": "the resolver marked the cause as recurring"}
     assert job.attempts == 1                    # tried once at once: nothing receives it yet
     # The incident does not wait for problem management.
     assert inboxes(desk, people, case) == {"alice": ["confirm-fix"]}
@@ -735,9 +734,8 @@ def test_a_third_incident_on_a_service_within_30_days_reports_a_problem(desk, pe
 
     assert third.data["recent_incidents"] == 3
     assert problem_inbox() == [{
-        "service": "E-mail and calendar", "incident_ref": "INC-000005",
-        "summary": "E-mail and calendar: Outlook cannot connect (3 incidents on E-mail and calendar in the last "
-                   "30 days; latest INC-000005)"}]
+        "service": "E-mail and calendar", "incident_ref": "INC-000005", "summary": "Outlook cannot connect",
+        "reason": "3 incidents on E-mail and calendar in the last 30 days"}]
     assert desk.path(third, only={"report-problem"}) == ["report-problem"]
     assert sorted(history(desk)) == [f"INC-00000{n}" for n in range(1, 6)]
 

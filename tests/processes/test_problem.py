@@ -171,7 +171,7 @@ def test_raised_by_hand_without_a_change_is_accepted_with_its_workaround(desk, p
     started_at = clock.now()
     instance = desk.start(people.manager, {**RAISED, "incident_ref": "INC-000007"})
     assert instance.status == "running"
-    assert instance.data["problem_ref"] == "PRB-000001"
+    assert instance.data["problem_ref"] == "PRB-000001" and instance.business_key == "PRB-000001"
     assert instance.data["logged_at"] == started_at.isoformat()
     # Who raised it is noted; raising it does not make them its owner.
     assert (instance.data["raised_by"], instance.data["problem_manager"]) == ("pete.problems", None)
@@ -309,6 +309,8 @@ def test_reported_by_incident_handling_and_solved_by_a_change(desk, people, cloc
     detail = tasks.get_task(review.id, people.manager)
     assert fill_template(detail.instructions, detail.data).startswith(
         "Incident handling reported recurring incidents on **Email** (last one: INC-000042).")
+    assert fill_template(detail.instructions, {**detail.data, "reason": "3 incidents in 30 days"}).startswith(
+        "Incident handling reported recurring incidents on **Email** (last one: INC-000042): 3 incidents in 30 days.")
     assert detail.data["summary"] == REPORT["summary"]
     instance = desk.work(people.manager, instance, "review-reported-problem", REVIEWED)
     assert instance.data["problem_ref"] == "PRB-000001"

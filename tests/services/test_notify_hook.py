@@ -11,6 +11,7 @@ from app.database import write_transaction
 from app.hooks import HookContext, HookFailed, default_registry
 from app.models import Group, Incident, Instance, Job, OutboxMessage, db
 from app.services import instances, jobs, users
+from app.services.errors import Forbidden
 from app.services.notify_hook import notify_hook
 from tests.support.bpmn import service_process
 
@@ -65,6 +66,19 @@ def test_a_case_notifies_a_group_and_a_person(start):
     assert _messages() == [(name, "New request", "Please look at Laptop X1 for Dave\nb", instance_id)
                            for name in ("dave", "ann", "bob")]
     assert db.session.scalars(sa.select(Job)).all() == []
+
+
+def test_whoever_is_told_about_a_case_may_read_it(start):
+    users.add_user("mona")
+    instance_id = start({"to": "['mona']", "subject": "'High-risk case'", "body": "'Open the case in Baton.'"})
+    mona, bob = users.get_user("mona"), users.get_user("bob")
+    with pytest.raises(Forbidden):
+        instances.get_instance(instance_id, mona)      # not yet told
+    assert jobs.run_due("w1") == 1
+    assert instances.get_instance(instance_id, mona).id == instance_id
+    assert instances.history(instance_id, mona)[0].type == "instance_started"
+    with pytest.raises(Forbidden):
+        instances.get_instance(instance_id, bob)       # told nothing about it
 
 
 def test_a_call_run_again_after_its_worker_died_sends_nothing_twice(start, clock, app):

@@ -23,8 +23,9 @@ def script(task_id: str, name: str, code: str) -> tuple:
     return ("scriptTask", task_id, name, {}, code)
 
 
-def linear_process(pid: str, *steps: tuple, name: str | None = None) -> bytes:
-    """start → steps... → end, as BPMN bytes."""
+def linear_process(pid: str, *steps: tuple, name: str | None = None, properties: dict[str, str] | None = None) -> bytes:
+    """start → steps... → end, as BPMN bytes; ``properties`` become the process's
+    Camunda extension properties."""
     nodes = [("startEvent", "start", "Start", {}, None), *steps, ("endEvent", "end", "End", {}, None)]
     body, shapes = [], []
     for i, (kind, node_id, label, attrs, code) in enumerate(nodes):
@@ -44,10 +45,19 @@ def linear_process(pid: str, *steps: tuple, name: str | None = None) -> bytes:
                       f'y="118"/><di:waypoint x="{100 + i * 150}" y="118"/></bpmndi:BPMNEdge>')
     text = (HEADER.format(pid=pid)
             + f'  <bpmn:process id="{pid}" name={quoteattr(name or pid)} isExecutable="true">\n'
+            + _properties(properties)
             + "\n".join(body) + "\n  </bpmn:process>\n"
             + f'  <bpmndi:BPMNDiagram id="{pid}_diagram"><bpmndi:BPMNPlane id="{pid}_plane" bpmnElement="{pid}">\n'
             + "\n".join(shapes) + "\n  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>\n</bpmn:definitions>\n")
     return text.encode()
+
+
+def _properties(properties: dict[str, str] | None) -> str:
+    if not properties:
+        return ""
+    return ("    <bpmn:extensionElements><camunda:properties>"
+            + "".join(f"<camunda:property name={quoteattr(k)} value={quoteattr(v)}/>" for k, v in properties.items())
+            + "</camunda:properties></bpmn:extensionElements>\n")
 
 
 def service_process(pid: str, hook: str, params: dict[str, str], *, retries: int | None = None,

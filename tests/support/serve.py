@@ -34,9 +34,11 @@ class BatonServer:
             raise RuntimeError(f"baton {' '.join(args)} failed: {done.stderr or done.stdout}")
         return done.stdout
 
-    def start(self, timeout: float = 30) -> "BatonServer":
+    def start(self, timeout: float = 30, *, worker: bool = False) -> "BatonServer":
+        """Serves; with ``worker`` the embedded job worker runs too, as under scripts/run."""
+        command = [BATON, "serve", "--port", str(self.port), "--threads", str(self.threads)]
         self.proc = subprocess.Popen(
-            [BATON, "serve", "--port", str(self.port), "--no-worker", "--threads", str(self.threads)],
+            command if worker else [*command, "--no-worker"],
             env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO)
         deadline = time.monotonic() + timeout
         while True:

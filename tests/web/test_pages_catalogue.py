@@ -156,9 +156,13 @@ def test_the_start_page_draws_the_start_form(client, catalogue):
     doc = html(response)
     assert one(doc, "//h1").text == "Access to a system"
     assert one(doc, "//p[@class='eyebrow']").text_content() == "Service catalogue · People"
+    # The first paragraph says what the service is; the rest waits behind a disclosure.
     assert [p.text for p in doc.xpath("//div[@class='service-description']/p")] == [
         "Ask for access to a system for a limited time. You confirm the details, and the access ends by itself "
-        "when the time is up.",
+        "when the time is up."]
+    more = one(doc, "//div[@class='service-description']/details")
+    assert one(more, "summary").text == "More about how this works"
+    assert [p.text for p in more.xpath("p")] == [
         "Use it for shared drives, test servers and the like; production systems have their own change process."]
     form = one(doc, "//form[contains(@class, 'task-form')]")
     assert (form.get("method"), form.get("action")) == ("post", "/catalogue/access_request")

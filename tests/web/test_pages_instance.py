@@ -60,7 +60,10 @@ def test_a_case_part_way_through(client, app, clock, people):
 
 def test_the_data_reads_as_a_list_of_keys(client, app, clock, people):
     case = start_repair(app, assessed_as=True, clock=clock)
-    doc = html(signed_in(client, "dave").get(f"/instances/{case['instance_id']}"))
+    # The variables are for those who work on the case (alice assessed it), not for its requester.
+    assert not html(signed_in(client, "dave").get(f"/instances/{case['instance_id']}")).xpath(
+        "//section[@aria-labelledby='data-title']")
+    doc = html(signed_in(client, "alice").get(f"/instances/{case['instance_id']}"))
     data = one(doc, "//dl[@class='case-data']")
     values = dict(zip(texts(data, ".//dt"), texts(data, ".//dd")))
     assert list(values) == ["cost", "device", "fixable", "notes", "parts", "remark", "size", "urgent"]

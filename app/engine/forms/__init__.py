@@ -12,10 +12,11 @@ errors are turned into messages meant for the person filling in the form.
 from __future__ import annotations
 
 from app.engine.forms.camunda import form_from_camunda_fields
-from app.engine.forms.schema import check_form_schema, choice_text, choices, field_kind, read_only_fields
+from app.engine.forms.schema import (
+    check_form_schema, choice_text, choices, field_kind, read_only_fields, user_fields)
 from app.engine.forms.submissions import (
     MAX_DEPTH, MAX_FIELDS, MAX_STRING, MAX_VALUES, coerce_form_data, validate_submission)
 
 __all__ = ["check_form_schema", "choice_text", "choices", "coerce_form_data", "field_kind",
-           "form_from_camunda_fields", "read_only_fields", "validate_submission",
+           "form_from_camunda_fields", "read_only_fields", "user_fields", "validate_submission",
            "MAX_DEPTH", "MAX_FIELDS", "MAX_STRING", "MAX_VALUES"]

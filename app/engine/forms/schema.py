@@ -13,7 +13,10 @@ from jsonschema.validators import validator_for
 from app.engine.model import Form
 from app.engine.problems import Problem
 
-_FORMATS = {"date", "date-time", "email", "uri"}
+# "user" is Baton's own: the user name of someone who can sign in to Baton. The
+# engine cannot know who that is; the services check it (services/answers.py),
+# and other JSON Schema tools ignore a format they do not know.
+_FORMATS = {"date", "date-time", "email", "uri", "user"}
 _ANNOTATIONS = {"title", "description", "default", "examples", "readOnly", "$comment"}
 _NUMERIC = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "oneOf"}
 # multipleOf is left out on purpose: jsonschema divides floats, so 19.99 is "not a multiple of 0.01".
@@ -81,7 +84,7 @@ def _check_field(prop: Any, path: str, allow_array: bool) -> list[tuple[str, str
     found = [f"'{k}' is not supported for a {kind} field."
              for k in prop if k not in _ANNOTATIONS | _KEYWORDS[kind] | {"type"}]
     if "format" in prop and prop["format"] not in _FORMATS:
-        found.append(f"format '{prop['format']}' is not supported (use date, date-time, email or uri).")
+        found.append(f"format '{prop['format']}' is not supported (use date, date-time, email, uri or user).")
     if "enum" in prop and (not prop["enum"] or any(isinstance(v, (dict, list)) for v in prop["enum"])):
         found.append("enum must list at least one plain value.")
     options = prop.get("oneOf")
@@ -141,6 +144,19 @@ def read_only_fields(form: Form) -> list[str]:
             if (isinstance(prop, dict) and prop.get("readOnly") is True)
             or (isinstance(ui.get(name), dict)
                 and (ui[name].get("ui:readonly") is True or ui[name].get("ui:disabled") is True))]
+
+
+def user_fields(form: Form) -> dict[str, bool]:
+    """The fields that name Baton users (``"format": "user"``), each with whether
+    it is a list of them."""
+    found = {}
+    for name, prop in (form.schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
+        if prop.get("format") == "user" or items.get("format") == "user":
+            found[name] = field_kind(prop) == "array"
+    return found
 
 
 def to_number(text: Any, whole: bool) -> int | float | None:

@@ -99,7 +99,7 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
     for e in found:
         if e.validator != "type" and tuple(e.path) in wrong_type:
             continue   # "Must be a number." says it all; no need for "Must be at least 1." too
-        message = _message(e.validator, e.validator_value)
+        message = _message(e.validator, e.validator_value, e.schema)
         if len(e.path) > 1 and isinstance(e.path[1], int):
             message = f"Item {e.path[1] + 1}: {message[0].lower()}{message[1:]}"
         add(str(e.path[0]), message)
@@ -137,8 +137,9 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _message(keyword: str, expected: Any) -> str:
-    """A person's message for one failed JSON Schema keyword."""
+def _message(keyword: str, expected: Any, prop: Any = None) -> str:
+    """A person's message for one failed JSON Schema keyword (``prop``: the
+    field's schema, whose ``examples`` show a pattern better than the pattern)."""
     if keyword == "type":
         kinds = [expected] if isinstance(expected, str) else [t for t in expected if t != "null"]
         return _TYPE_MESSAGES.get(kinds[0] if kinds else "", "Has the wrong kind of value.")
@@ -152,10 +153,17 @@ def _message(keyword: str, expected: Any) -> str:
             "exclusiveMinimum": f"Must be more than {n}.", "exclusiveMaximum": f"Must be less than {n}.",
             "minLength": f"At least {n} character{'' if n == 1 else 's'}.",
             "maxLength": f"At most {n} character{'' if n == 1 else 's'}.",
-            "pattern": f"Must match the pattern {n}.",
+            "pattern": _pattern_message(prop),
             "minItems": f"At least {n} item{'' if n == 1 else 's'}.",
             "maxItems": f"At most {n} item{'' if n == 1 else 's'}.",
             "uniqueItems": "Each item may appear only once."}.get(keyword, "Not a valid value.")
+
+
+def _pattern_message(prop: Any) -> str:
+    examples = prop.get("examples") if isinstance(prop, dict) else None
+    if isinstance(examples, list) and examples and isinstance(examples[0], str):
+        return f"Not in the expected form, for example {examples[0]}."
+    return "Not in the expected form."
 
 
 # ---- browser posts ----------------------------------------------------------

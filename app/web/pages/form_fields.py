@@ -11,7 +11,8 @@ arrive in the same shape (``engine.forms.form_from_camunda_fields``).
 UI schema keys followed, as SpiffArena and rjsf write them: ``ui:order``
 (with ``"*"`` for the rest), ``ui:widget``, ``ui:help``, ``ui:placeholder``,
 ``ui:readonly`` / ``ui:disabled``, ``ui:title``, ``ui:description`` and
-``ui:options.rows``. A name in ``ui:order`` that is not a field but is in the
+``ui:options.rows``. A field of format "user" names a person: the browser
+suggests the active users (of the group in ``ui:options.group``, if given). A name in ``ui:order`` that is not a field but is in the
 task's data is shown read-only: that is how a form shows earlier answers.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.engine.forms import choice_text, choices, field_kind, read_only_fields
 from app.engine.model import Form
+from app.services import people
 
 from .form_values import display_value, read_post, show_posted, show_value
 
@@ -67,6 +69,8 @@ class Field:
     rows: int | None = None
     narrow: bool = False        # numbers and dates: a short input says what it expects
     attrs: dict[str, str] = field(default_factory=dict)   # maxlength; min, max, step of a spinner
+    people_of: str | None = None   # names a person: "" anyone, else the group suggested
+    suggestions: list[tuple[str, str]] = field(default_factory=list)   # (value, label) offered as typed
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -120,6 +124,9 @@ def build_fields(form: Form, data: dict | None = None, posted: MultiDict | None 
             show_value(f, data.get(name, prop.get("default")))
         f.errors = list(errors.get(name, []))
         fields.append(f)
+    for f in fields:
+        if f.people_of is not None:
+            f.suggestions = people.who_may_be_named(f.people_of or None)
     return fields
 
 
@@ -180,6 +187,10 @@ def _input(name: str, prop: dict, ui: dict, required: bool) -> Field | None:
         f.widget, f.rows = "textarea", _rows(ui, 5)
     else:
         _input_kind(f, kind, prop, widget)
+        if prop.get("format") == "user":
+            group = ui.get("ui:options", {}).get("group") if isinstance(ui.get("ui:options"), dict) else None
+            f.people_of = group if isinstance(group, str) else ""
+            f.attrs["autocomplete"] = "off"   # the browser's own history would hide the suggestions
     f.choices = [Choice(choice_text(value), label, False, f"{f.id}-{i}") for i, (value, label) in enumerate(options)]
     if "maxLength" in prop and f.widget in ("input", "textarea"):
         f.attrs["maxlength"] = str(prop["maxLength"])

@@ -44,14 +44,21 @@ class HistoryEntry:
     detail: str = ""     # a second line, e.g. an incident's message
 
 
+def step_names(events: list[AuditEvent], known: dict[str, str]) -> dict[str, str]:
+    """``known`` (BPMN ids to names) with the names the step events carry. Only
+    step events: a "message received" event names its message, not the step."""
+    names = dict(known)
+    for event in events:
+        if event.type.startswith("step_") and event.element and (event.data or {}).get("name"):
+            names.setdefault(event.element, event.data["name"])
+    return names
+
+
 def tell(events: list[AuditEvent], names: dict[str, str], people: dict[str, str]) -> list[HistoryEntry]:
     """The events worth telling, oldest first. ``names`` maps BPMN ids to element
     names (steps' events carry theirs, and fill it further); ``people`` maps
     user names to display names."""
-    names = dict(names)
-    for event in events:
-        if event.type.startswith("step_") and event.element and (event.data or {}).get("name"):
-            names.setdefault(event.element, event.data["name"])
+    names = step_names(events, names)
     told = []
     for event in events:
         entry = _tell(event, names, people)

@@ -36,11 +36,11 @@ def instance(instance_id: int, caller: Caller):
     names = people.display_names([*history.actors(events), found.started_by,
                                   *case_view.people_named_in(found.open_tasks)])
     steps = _step_names(events, found)
-    rows, keys_left = case_view.data_rows(found.data)
+    rows, keys_left = case_view.data_rows(found.data) if case.shows_data else ([], 0)
     return render_template(
         "instances/instance.html", instance=found, people=names, step_names=steps,
         open_tasks=[_open_task(t, found, caller, names) for t in found.open_tasks],
-        incidents=list(found.open_incidents), data_rows=rows, data_keys_left=keys_left,
+        incidents=list(found.open_incidents), shows_data=case.shows_data, data_rows=rows, data_keys_left=keys_left,
         history=list(reversed(history.tell(events, steps, names))), markers=markers_for(found))
 
 
@@ -54,8 +54,4 @@ def _open_task(task: HumanTask, instance: Instance, caller: Caller, names: dict[
 def _step_names(events: list[AuditEvent], instance: Instance) -> dict[str, str]:
     """BPMN ids to the names people know the steps by (the step events carry
     them), for incidents and the history."""
-    names = {t.bpmn_id: t.name for t in instance.open_tasks}
-    for event in events:
-        if event.element and (event.data or {}).get("name"):
-            names.setdefault(event.element, event.data["name"])
-    return names
+    return history.step_names(events, {t.bpmn_id: t.name for t in instance.open_tasks})
