@@ -86,6 +86,13 @@ def open_case_waiting_for(page, case_url: str, task_title: str) -> None:
     expect(listed.first).to_be_visible()
 
 
+def open_case_once_completed(page, case_url: str) -> None:
+    """Opens a case page once it says Completed: the steps after the last
+    person's (closing notices and the like) run in the server's worker."""
+    badge = _reload_until(page, case_url, lambda p: p.locator(".page-header .badge", has_text="Completed"), 30)
+    expect(badge.first).to_be_visible()
+
+
 def message(page, served, subject: str | re.Pattern):
     """The message with that subject on the signed-in person's Messages page."""
     found = _reload_until(page, f"{served.url}/messages",

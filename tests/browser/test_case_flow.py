@@ -15,8 +15,9 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, go_on_to, instructions, label, message, open_group_task,
-    shown, sign_in, sign_out, start_from_catalogue, step, unexpected_errors)
+    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, go_on_to, instructions, label, message,
+    open_case_once_completed, open_group_task, shown, sign_in, sign_out, start_from_catalogue, step,
+    unexpected_errors)
 
 TITLE = "Invoice sent twice to Müller GmbH"
 ROUNDS = 3   # the problem persists after rounds 1 and 2
@@ -177,7 +178,7 @@ def test_a_case_from_report_through_two_more_planning_rounds_to_closure(desk_pag
     expect(closed).to_contain_text("Your satisfaction (1 to 5): 4")
     artifacts.screenshot(page, "case-4-closing-message")
 
-    page.goto(case_url)
+    open_case_once_completed(page, case_url)
     expect(page.locator(".page-header .task-meta")).to_contain_text("Completed")
     expect(page.locator("#tasks-title + p")).to_have_text("None: the case is complete.")
     diagram_drawn(page)

@@ -13,8 +13,8 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, complete, diagram_drawn, open_group_task, shown, sign_in, sign_out, start_from_catalogue,
-    step, unexpected_errors)
+    ACTIVE, DONE, complete, diagram_drawn, open_case_once_completed, open_group_task, shown, sign_in,
+    sign_out, start_from_catalogue, step, unexpected_errors)
 
 REPORT = "Report an incident"
 SUMMARY = "Outlook cannot connect to the server"
@@ -143,8 +143,7 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     expect(shown(page, "What was done")).to_contain_text("Rebuilt the calendar sync")
     page.get_by_label("Fixed: it works again").check()
     complete(page)
-    page.goto(case_url)
-    expect(page.locator(".badge", has_text="Completed").first).to_be_visible()
+    open_case_once_completed(page, case_url)
     diagram_drawn(page)
     expect(step(page, "confirm-fix")).to_have_class(DONE)
     expect(step(page, "incident-closed")).to_have_class(DONE)

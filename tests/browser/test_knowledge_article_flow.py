@@ -18,8 +18,8 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, instructions, label, message, open_group_task,
-    open_my_task, shown, sign_in, sign_out, start_from_catalogue, step, unexpected_errors)
+    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, instructions, label, message, open_case_once_completed,
+    open_group_task, open_my_task, shown, sign_in, sign_out, start_from_catalogue, step, unexpected_errors)
 
 TOPIC = "Connecting to the VPN from a hotel network"
 TITLE = "Connect to the VPN from a hotel network"
@@ -138,8 +138,7 @@ def test_a_reported_gap_is_written_reworked_once_approved_and_published(desk_pag
     expect(told).to_contain_text("call the service desk on 4321")
     artifacts.screenshot(page, "knowledge-article-4-alice-messages")
     # Her case page says it is completed, every step done, and is named by the article's reference.
-    page.goto(case_url)
-    expect(page.locator(".page-header .badge-success")).to_have_text("Completed")
+    open_case_once_completed(page, case_url)
     expect(page.get_by_role("heading", level=1)).to_have_text("Knowledge article KB-000001")
     expect(page.locator(".facts div", has=page.locator("dt", has_text="Reference"))).to_contain_text("KB-000001")
     expect(page.locator("section[aria-labelledby='tasks-title']")).to_contain_text("None: the case is complete.")

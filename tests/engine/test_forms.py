@@ -5,6 +5,7 @@ Everything runs on the real jsonschema and SpiffWorkflow; nothing is mocked.
 import copy
 import json
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -465,3 +466,27 @@ def test_a_pattern_is_explained_by_its_example_not_shown():
     form = Form({"type": "object", "properties": {
         "ref": {"type": "string", "pattern": "^KB-[0-9]{6}$", "examples": ["KB-000123"]}}})
     assert validate_submission(form, {"ref": "KB-42"}) == {"ref": ["Not in the expected form, for example KB-000123."]}
+
+
+def test_dates_not_in_the_past_by_the_callers_clock():
+    form = Form({"type": "object", "properties": {
+        "due": {"type": "string", "format": "date", "notInPast": True},
+        "window": {"type": "string", "format": "date-time", "notInPast": True},
+        "born": {"type": "string", "format": "date"}}})
+    now = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
+    past = {"due": "2026-03-09", "window": "2026-03-10T11:59:00Z", "born": "1990-01-01"}
+    assert validate_submission(form, past, now=now) == {"due": ["Must not be in the past."],
+                                                         "window": ["Must not be in the past."]}
+    # Today is not past; an offset counts; a bad value is the format's to say.
+    assert validate_submission(form, {"due": "2026-03-10", "window": "2026-03-10T12:30:00Z"}, now=now) == {}
+    assert validate_submission(form, {"window": "2026-03-10T13:30:00+02:00"}, now=now) == {
+        "window": ["Must not be in the past."]}
+    assert validate_submission(form, {"due": "soon"}, now=now) == {"due": ["Must be a date (YYYY-MM-DD)."]}
+    assert validate_submission(form, past) == {}          # no clock given: not checked
+
+
+@pytest.mark.parametrize("prop", [{"type": "string", "format": "date", "notInPast": "yes"},
+                                  {"type": "string", "notInPast": True}])
+def test_not_in_past_belongs_on_dates(prop):
+    assert one_problem({"type": "object", "properties": {"d": prop}}).message == \
+        'notInPast is written "notInPast": true, on a date or date-time field.'

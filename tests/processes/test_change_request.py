@@ -505,9 +505,13 @@ def test_change_in_a_freeze_period_is_rejected_without_an_exception(desk, people
 # ---- an incomplete request ----------------------------------------------------
 
 def test_an_incomplete_request_is_completed_by_it_ops_as_often_as_needed(desk, people, clock):
-    # The window began an hour ago: the request cannot be assessed.
-    case = submit(desk, people, planned_start="2026-01-05T08:00:00Z", planned_end="2026-01-05T10:00:00Z")
-    assert case.data["request_problems"] == ["The planned start is not in the future."]
+    # A window that began an hour ago is refused on the form itself.
+    with pytest.raises(InvalidData) as refused:
+        submit(desk, people, planned_start="2026-01-05T08:00:00Z", planned_end="2026-01-05T10:00:00Z")
+    assert refused.value.fields == {"planned_start": ["Must not be in the past."]}
+    # One that ends before it starts passes the form, but cannot be assessed.
+    case = submit(desk, people, planned_start="2026-01-05T12:00:00Z", planned_end="2026-01-05T10:00:00Z")
+    assert case.data["request_problems"] == ["The planned end is not after the planned start."]
     assert inboxes(desk, people, case) == {"oscar": ["complete-request"]}
     completion = tasks.get_task(desk.task(people.ops, case, "complete-request").id, people.ops)
     assert completion.task.due_at == clock.now() + timedelta(days=1)

@@ -21,7 +21,9 @@ _ANNOTATIONS = {"title", "description", "default", "examples", "readOnly", "$com
 _NUMERIC = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "oneOf"}
 # multipleOf is left out on purpose: jsonschema divides floats, so 19.99 is "not a multiple of 0.01".
 _KEYWORDS = {   # what each kind of field may use besides _ANNOTATIONS and "type"
-    "string": {"minLength", "maxLength", "pattern", "format", "enum", "oneOf"},
+    # notInPast is Baton's own (a date or date-time field: not before today / now);
+    # other JSON Schema tools ignore it.
+    "string": {"minLength", "maxLength", "pattern", "format", "enum", "oneOf", "notInPast"},
     "number": _NUMERIC, "integer": _NUMERIC,
     "boolean": {"enum", "oneOf"},
     "array": {"items", "minItems", "maxItems", "uniqueItems"},
@@ -85,6 +87,8 @@ def _check_field(prop: Any, path: str, allow_array: bool) -> list[tuple[str, str
              for k in prop if k not in _ANNOTATIONS | _KEYWORDS[kind] | {"type"}]
     if "format" in prop and prop["format"] not in _FORMATS:
         found.append(f"format '{prop['format']}' is not supported (use date, date-time, email, uri or user).")
+    if "notInPast" in prop and (prop["notInPast"] is not True or prop.get("format") not in ("date", "date-time")):
+        found.append('notInPast is written "notInPast": true, on a date or date-time field.')
     if "enum" in prop and (not prop["enum"] or any(isinstance(v, (dict, list)) for v in prop["enum"])):
         found.append("enum must list at least one plain value.")
     options = prop.get("oneOf")

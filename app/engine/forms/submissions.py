@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from datetime import date, datetime, timezone
 from typing import Any
 
 from jsonschema import Draft7Validator, Draft202012Validator
@@ -54,8 +55,11 @@ def _compiled(schema: dict) -> _Compiled:
 
 
 def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
-                        current: dict | None = None) -> dict[str, list[str]]:
+                        current: dict | None = None, now: datetime | None = None) -> dict[str, list[str]]:
     """{} when ``data`` is a fit answer to ``form``, else {field: [messages]} ("_form" for the whole).
+
+    With ``now`` (the caller's clock, aware), a date or date-time field marked
+    ``"notInPast": true`` must not lie before it (a date: before its day).
 
     Read-only fields may be sent back only unchanged from ``current`` (the task's data);
     without ``current`` they may not be sent at all.  null, and "" for text, mean
@@ -103,7 +107,26 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
         if len(e.path) > 1 and isinstance(e.path[1], int):
             message = f"Item {e.path[1] + 1}: {message[0].lower()}{message[1:]}"
         add(str(e.path[0]), message)
+    if now is not None:
+        for name, prop in compiled.props.items():
+            if prop.get("notInPast") is True and name not in errors and name not in unchecked \
+                    and _in_the_past(data.get(name), prop.get("format"), now):
+                add(name, "Must not be in the past.")
     return errors
+
+
+def _in_the_past(value: Any, kind: Any, now: datetime) -> bool:
+    """Is a valid date ("date") or date-time ("date-time", with its offset, as
+    the format check demands) before ``now``?"""
+    if not isinstance(value, str):
+        return False
+    try:
+        if kind == "date":
+            return date.fromisoformat(value) < now.astimezone(timezone.utc).date()
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return False   # the format check has said so already
+    return moment.tzinfo is not None and moment < now
 
 
 def _too_big(data: dict) -> str | None:
