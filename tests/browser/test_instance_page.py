@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from playwright.sync_api import expect
 
 from tests.support.cases import make_people_and_processes, start_repair
@@ -39,3 +41,19 @@ def test_the_diagram_marks_the_steps_and_the_way_taken(live_server, page, sign_i
 
     expect(page.get_by_role("link", name="Fix it")).to_have_attribute("href", f"/tasks/{case['task_ids']['fix']}")
     artifacts.screenshot(page, "instance-page")
+
+
+def test_a_wide_diagram_can_be_zoomed_and_fitted_again(live_server, page, sign_in):
+    make_people_and_processes(live_server.app)
+    case = start_repair(live_server.app, assessed_as=True, clock=live_server.clock)
+    sign_in("dave", path=f"/login?next=/instances/{case['instance_id']}")
+    box = page.locator(".diagram")
+    expect(box).to_have_attribute("data-diagram-state", "drawn", timeout=20_000)
+    fitted = float(box.get_attribute("data-zoom"))
+    page.get_by_role("button", name="Zoom in").click()
+    page.get_by_role("button", name="Zoom in").click()
+    assert float(box.get_attribute("data-zoom")) == pytest.approx(fitted * 1.4 * 1.4, rel=0.01)
+    page.get_by_role("button", name="Zoom out").click()
+    assert float(box.get_attribute("data-zoom")) == pytest.approx(fitted * 1.4, rel=0.01)
+    page.get_by_role("button", name="Show the whole diagram").click()
+    assert float(box.get_attribute("data-zoom")) == pytest.approx(fitted, rel=0.01)

@@ -12,7 +12,9 @@
      (each a space-separated list; baton.css colours the classes)
 
    The box's data-diagram-state becomes "drawn" or "failed" when done, so
-   tests and other scripts can wait for it. partials/_diagram.html writes such
+   tests and other scripts can wait for it. Once drawn, buttons over the box
+   zoom in and out and fit the whole diagram again (a wide process fits only
+   small); its data-zoom says the scale, for tests. partials/_diagram.html writes such
    a box; pages that swap one in later call BatonDiagram.drawAll(root). */
 (function () {
   "use strict";
@@ -66,6 +68,39 @@
     canvas.zoom(canvas.zoom() * 0.9);
   }
 
+  var ZOOM_STEP = 1.4;
+
+  function button(text, label, onClick) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "diagram-zoom-button";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.title = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function addZoomControls(viewer, box) {
+    var canvas = viewer.get("canvas");
+    var fitted = canvas.zoom();
+    function zoomTo(scale) {
+      canvas.zoom(scale, "auto");
+      box.setAttribute("data-zoom", canvas.zoom().toFixed(3));
+    }
+    var controls = document.createElement("div");
+    controls.className = "diagram-zoom";
+    controls.append(
+      button("+", "Zoom in", function () { zoomTo(canvas.zoom() * ZOOM_STEP); }),
+      button("\u2212", "Zoom out", function () { zoomTo(canvas.zoom() / ZOOM_STEP); }),
+      button("Fit", "Show the whole diagram", function () {
+        canvas.zoom("fit-viewport", "auto");
+        zoomTo(fitted);
+      }));
+    box.appendChild(controls);
+    box.setAttribute("data-zoom", fitted.toFixed(3));
+  }
+
   function draw(box) {
     if (typeof window.BpmnJS !== "function" || box.getAttribute("data-diagram-state")) {
       return Promise.resolve();
@@ -91,6 +126,7 @@
       .then(function () {
         fit(viewer, box);
         mark(viewer, box);
+        addZoomControls(viewer, box);
         box.setAttribute("data-diagram-state", "drawn");
       })
       .catch(function (error) {
