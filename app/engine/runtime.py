@@ -17,6 +17,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine import messages, start_events
@@ -141,6 +142,15 @@ class WorkflowRun(ServiceCallAnswers):
                 if isinstance(timer, TimerEventDefinition):
                     dues.append(due_time(timer.details(task).value) or now_for(task))
         return min(dues, default=None)
+
+    def waiting_steps(self) -> dict[str, str]:
+        """{BPMN id: name} of where the run waits on no person: a timer, a
+        message, an automated step the worker has yet to answer. Boundary events
+        are left out: they watch a step (an SLA timer on a task) rather than hold the case."""
+        specs = [t.task_spec for t in self.workflow.event_manager.tasks.values()
+                 if not isinstance(t.task_spec, BoundaryEvent)]
+        specs += [t.task_spec for t in self._waiting_tasks() if is_service_task(t.task_spec)]
+        return {s.bpmn_id: s.bpmn_name or s.bpmn_id for s in specs if s.bpmn_id}
 
     def waiting_messages(self) -> list[messages.MessageWait]:
         """The message events this run waits on, with the correlation each expects."""

@@ -1,7 +1,7 @@
 """Starting instances, reading them, and the admin's life-cycle actions."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from .case_progress import Progress
 from .context import now
 from .errors import Conflict, InvalidData, NotFound
 from .audit import record as audit
-from .execution import MAX_BUSINESS_KEY, close_task, save_run, skip_incident_lookup, start_run
+from .execution import MAX_BUSINESS_KEY, close_task, restore_run, save_run, skip_incident_lookup, start_run
 from .answers import check_answers
 from .payloads import check_payload
 from .processes import load_process
@@ -170,6 +170,9 @@ class CaseFile:
     # on it and those who read everything; whoever only started it, or was told
     # about it, sees where it stands and its history.
     shows_data: bool
+    # Where a running case waits on no person (a timer, a message, a step the
+    # worker runs): {BPMN id: name}, read from its state.
+    waiting_at: dict[str, str] = field(default_factory=dict)
 
 
 def case_file(instance_id: int, actor: User) -> CaseFile:
@@ -179,7 +182,13 @@ def case_file(instance_id: int, actor: User) -> CaseFile:
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
     shows_data = permissions.reads_everything(actor) or _holds_a_task(actor, instance.id)
-    return CaseFile(instance=instance, events=list(events), shows_data=shows_data)
+    return CaseFile(instance=instance, events=list(events), shows_data=shows_data, waiting_at=_waiting_at(instance))
+
+
+def _waiting_at(instance: Instance) -> dict[str, str]:
+    if instance.status != "running":
+        return {}
+    return restore_run(instance, load_process(instance.definition)).waiting_steps()
 
 
 @dataclass(frozen=True)

@@ -69,3 +69,16 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         while len(_cache) > _CACHE_SIZE:
             _cache.popitem(last=False)
     return loaded
+
+
+def field_schemas(process: LoadedProcess) -> dict[str, dict]:
+    """Each field any of the process's forms asks for, by name: the schema of
+    the first form that asks for it. A form that only shows an earlier answer
+    (a name in its ui:order) reads its choices' titles from here."""
+    found: dict[str, dict] = {}
+    forms = [process.start_form, *(meta.form for meta in process.tasks.values())]
+    for form in (f for f in forms if f is not None):
+        for name, prop in (form.schema.get("properties") or {}).items():
+            if isinstance(prop, dict):
+                found.setdefault(name, prop)
+    return found

@@ -1,7 +1,7 @@
 """The inbox and the work on human tasks: claim, unclaim, complete."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from .audit import record as audit
 from .execution import close_task, restore_run, save_run
 from .answers import check_answers
 from .payloads import check_payload
-from .processes import load_process
+from .processes import field_schemas, load_process
 
 SCOPES = ("mine", "candidate", "all")
 MAX_LIST = 1000
@@ -31,6 +31,9 @@ class TaskDetail:
     data: dict
     instructions: str
     documentation: str
+    # The process's fields by name (processes.field_schemas): how to show an
+    # earlier answer the form names but does not ask for.
+    known_fields: dict = field(default_factory=dict)
 
 
 def list_tasks(actor: User, *, scope: str = "all", instance_id: int | None = None, state: str = "open",
@@ -113,7 +116,8 @@ def get_task(task_id: str, actor: User) -> TaskDetail:
         data = {}
     return TaskDetail(task=task, form=meta.form if meta else None, data=data,
                       instructions=meta.instructions if meta else "",
-                      documentation=meta.documentation if meta else "")
+                      documentation=meta.documentation if meta else "",
+                      known_fields=field_schemas(process))
 
 
 def _task_data(instance: Instance, process, task_id: str) -> dict:

@@ -118,7 +118,9 @@ def test_a_problem_raised_by_hand_waits_for_its_change_and_is_closed_solved(desk
         expect(step(page, done)).to_have_class(DONE)
     for untouched in ("review-reported-problem", "verify-resolution", "close-problem"):
         expect(step(page, untouched)).not_to_have_class(UNMARKED)
-    expect(step(page, "wait-for-change-outcome")).not_to_have_class(DONE)
+    # It is marked waiting, and named: the case is held by a message, not forgotten.
+    expect(step(page, "wait-for-change-outcome")).to_have_class(ACTIVE)
+    expect(page.locator("#tasks-title + p")).to_contain_text("(Wait for the change outcome)")
     artifacts.screenshot(page, "problem-1-waiting-for-the-change")
     sign_out(page)
 
@@ -172,6 +174,7 @@ def test_a_problem_raised_by_hand_waits_for_its_change_and_is_closed_solved(desk
         expect(step(page, done)).to_have_class(DONE)
     for untouched in ("find-cab-members", "cab-vote", "approve-emergency", "approve-exception"):
         expect(step(page, untouched)).not_to_have_class(UNMARKED)
+    expect(step(page, "window-opens")).to_have_class(ACTIVE)
     # When the window opens, the implementation is his.
     open_group_task(page, served, "Implement the change", timeout=WINDOW_LEAD.total_seconds() + 20)
     form(page).get_by_label("What was done").fill("Both jobs moved to 02:00 as planned.")

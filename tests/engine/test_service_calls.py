@@ -35,6 +35,7 @@ def test_a_spiff_service_task_waits_and_its_call_is_described_once():
     assert run.take_service_calls() == []          # described once, even after a restore
     run = reload(run, pair)
     assert run.take_service_calls() == [] and run.waiting_service_calls() == [call.task_id]
+    assert run.waiting_steps() == {"fetch": "Fetch the asset"}      # the case page marks it
 
     run.finish_service_call(call.task_id, call.result_variable, {"owner": "ann"})
     assert run.status == "completed" and run.data["owner"] == "ann" and run.data["asset"] == {"owner": "ann"}

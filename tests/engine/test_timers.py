@@ -215,3 +215,12 @@ def test_the_script_engine_runs_on_the_system_clock_unless_given_one():
     assert SandboxedScriptEngine().clock.now() >= before
     clock = FrozenClock(T0)
     assert SandboxedScriptEngine(clock=clock).clock is clock
+
+
+def test_where_a_run_waits_on_no_person():
+    """An intermediate timer holds the case; a timer on a person's task only watches it."""
+    waiting = Case("spiff_duration.bpmn")
+    assert waiting.run.waiting_steps() == {"wait": "Wait"}
+    assert waiting.reload().waiting_steps() == {"wait": "Wait"}
+    watched = Case("spiff_interrupting.bpmn")
+    assert watched.open_tasks() == ["review"] and watched.run.waiting_steps() == {}

@@ -584,6 +584,8 @@ def test_a_report_runs_end_to_end_in_the_browser(app):
         doc = lxml.html.fromstring(page.get_data(as_text=True))
         assert step in doc.xpath("string(//h1)")
         assert told in " ".join(doc.xpath("string(//section[@aria-labelledby='instructions-title'])").split())
+        # The step's documentation (for owners and auditors) gives way to its instructions.
+        assert "the variable" not in " ".join(doc.xpath("//main//p[@class='lead']//text()"))
         if step == "Assign an expert":   # the resolvers are suggested as the expert's name is typed
             (expert,) = doc.xpath("//input[@name='expert']")
             assert doc.xpath(f"//datalist[@id='{expert.get('list')}']/option/@value") == ["rita"]

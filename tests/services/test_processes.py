@@ -49,3 +49,11 @@ def test_a_process_gives_itself_its_business_key(app_ctx, deploy, make_user):
     assert [i.business_key for i in instances.list_instances(ann)] == ["TCK-000042"]
     # A key the starter gave stays.
     assert instances.start_instance("ticket", ann, business_key="MAIL-7").business_key == "MAIL-7"
+
+
+def test_the_fields_of_all_a_process_forms_by_name(app_ctx, deploy):
+    deploy({"ordered.bpmn": START_FORM})
+    version = db.session.scalars(db.select(DefinitionVersion).where(DefinitionVersion.key == "ordered")).one()
+    fields = processes.field_schemas(processes.load_process(version))
+    assert set(fields) == {"zeta_first_asked", "alpha", "middle_one"}
+    assert fields["middle_one"]["type"] == "integer" and fields["alpha"]["title"] == "Asked second"

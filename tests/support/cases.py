@@ -36,6 +36,7 @@ REPAIR = b"""<?xml version="1.0" encoding="UTF-8"?>
       <bpmn:outgoing>flow_reported_assess</bpmn:outgoing>
     </bpmn:startEvent>
     <bpmn:userTask id="assess" name="Assess the fault" camunda:candidateGroups="agents">
+      <bpmn:documentation>Look at the device and say whether it can be fixed.</bpmn:documentation>
       <bpmn:extensionElements>
         <camunda:formData>
           <camunda:formField id="fixable" label="Can it be fixed?" type="boolean"/>

@@ -6,7 +6,7 @@ from werkzeug.datastructures import MultiDict
 
 from app.engine.forms import form_from_camunda_fields
 from app.engine.model import Form
-from app.web.pages.form_fields import build_fields, error_summary, read_post
+from app.web.pages.form_fields import build_fields, display_value, error_summary, read_post
 from app.web.pages.rich_text import fill_template, instructions_html
 
 
@@ -61,3 +61,23 @@ def test_a_post_read_back():
         ("Ok: This field is required.", "f-ok-0"), ("Count: Must be a whole number.", "f-n"), ("Too big.", None)]
     assert fields[1].value == "4,5" and fields[1].described_by == "f-n-error"
     assert read_post(form, MultiDict([("ok", "false"), ("n", "3")])) == ({"ok": False, "n": 3, "tick": False}, {})
+
+
+def test_a_date_and_time_reads_as_the_pages_show_times():
+    assert display_value("2026-11-22T15:42:55Z", {"type": "string", "format": "date-time"}) == "22 Nov 2026, 15:42 UTC"
+    # Data named only in a UI schema has no schema: its spelling tells.
+    assert display_value("2026-11-22T17:42:00+02:00") == "22 Nov 2026, 15:42 UTC"
+    assert display_value("2026-11-22T15:42") == "2026-11-22T15:42"          # no offset: left as written
+    assert display_value("2026-11-22T15:42:55Z", {"type": "string"}) == "2026-11-22T15:42:55Z"   # plain text
+
+
+def test_an_earlier_answer_shows_as_its_own_form_showed_it():
+    form = Form({"type": "object", "properties": {"approved": {"type": "boolean"}}},
+                {"ui:order": ["change_type", "window", "approved"], "change_type": {"ui:title": "Type"}})
+    known = {"change_type": {"type": "string", "oneOf": [{"const": "normal", "title": "Normal (approved by the CAB)"}]},
+             "window": {"type": "string", "format": "date-time", "title": "Window starts"}}
+    data = {"change_type": "normal", "window": "2026-11-22T22:00:00Z"}
+    shown = [(f.label, f.value) for f in build_fields(form, data, known=known) if f.widget == "readonly"]
+    assert shown == [("Type", "Normal (approved by the CAB)"), ("Window starts", "22 Nov 2026, 22:00 UTC")]
+    assert [(f.label, f.value) for f in build_fields(form, data) if f.widget == "readonly"] == [
+        ("Type", "normal"), ("Window", "22 Nov 2026, 22:00 UTC")]

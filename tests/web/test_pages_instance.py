@@ -3,8 +3,11 @@ its end on either branch, and failed; what the diagram is told to mark; and
 who may open it."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from app.services import deployments, instances, users
 from tests.support.cases import LONG_NOTES, make_people_and_processes, signed_in, start_failing_calculation, \
     start_repair
 from tests.support.widgets import html, one
@@ -154,3 +157,14 @@ def test_the_task_page_links_its_case_and_shows_the_way_taken(client, app, clock
     doc = html(signed_in(client, "ivan").get(f"/tasks/{case['task_ids']['fix']}"))
     assert one(doc, "//p[@class='card-link']/a").get("href") == f"/instances/{case['instance_id']}"
     assert diagram_marks(doc)["flows"] == ["flow_reported_assess", "flow_assess_decide", "flow_decide_fix"]
+
+
+def test_a_case_held_by_a_timer_says_where_it_waits(client, app, people):
+    bpmn = (Path(__file__).parents[1] / "engine" / "data" / "timers" / "spiff_duration.bpmn").read_bytes()
+    with app.app_context():
+        deployments.deploy({"wait.bpmn": bpmn}, users.get_user("olga"))
+        instance_id = instances.start_instance("spiff_wait", users.get_user("dave")).id
+    doc = html(signed_in(client, "dave").get(f"/instances/{instance_id}"))
+    assert texts(doc, "//section[@aria-labelledby='tasks-title']/p") == [
+        "Nothing waits for a person now: the case is on an automatic step, a timer or a message (Wait)."]
+    assert diagram_marks(doc)["active"] == ["wait"] and diagram_marks(doc)["completed"] == ["start"]

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, HumanTask, Instance, db
 from app.services import tasks, users
+from tests.support.cases import make_people_and_processes, start_repair
 from tests.support.pages import csrf_token
 from tests.support.widgets import (
     GOOD_POST, html, one, post_task, signed_in, task_row, textarea)
@@ -219,3 +220,11 @@ def test_a_task_someone_else_completed_meanwhile(client, widget_case, app):
     closed = one(doc, "//section[h2='This task is completed']").text_content()
     assert "Bob Builder completed it on 5 Jan 2026, 09:00 UTC." in closed
     assert not doc.xpath("//form[@class='task-form']")
+
+
+def test_a_step_without_instructions_shows_its_documentation(client, app):
+    make_people_and_processes(app)
+    case = start_repair(app)
+    doc = html(signed_in(client, "alice").get(f"/tasks/{case['task_ids']['assess']}"))
+    assert one(doc, "//p[@class='lead']").text == "Look at the device and say whether it can be fixed."
+    assert not doc.xpath("//section[@aria-labelledby='instructions-title']")

@@ -30,14 +30,16 @@ class Markers:
     flows: tuple[str, ...] = ()
 
 
-def markers_for(instance: Instance) -> Markers:
-    """What a case's diagram marks: steps done, steps waiting for people, steps that failed.
+def markers_for(instance: Instance, waiting_at: tuple[str, ...] = ()) -> Markers:
+    """What a case's diagram marks: steps done, steps waiting (for people, or at
+    ``waiting_at``: timers, messages, the worker), steps that failed.
 
     A loop runs a step again, so a step may be done and active at once; the
     diagram shows what it is now.
     """
     failed = tuple(dict.fromkeys(i.element for i in instance.open_incidents if i.element))
-    active = tuple(dict.fromkeys(t.bpmn_id for t in instance.open_tasks if t.bpmn_id not in failed))
+    active = tuple(dict.fromkeys(s for s in [*(t.bpmn_id for t in instance.open_tasks), *waiting_at]
+                                 if s not in failed))
     completed = tuple(s for s in dict.fromkeys(instance.completed_steps or []) if s not in failed and s not in active)
     return Markers(completed=completed, active=active, failed=failed, flows=case_progress.flows_taken(instance))
 

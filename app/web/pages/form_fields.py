@@ -97,9 +97,11 @@ class SummaryItem:
 
 
 def build_fields(form: Form, data: dict | None = None, posted: MultiDict | None = None,
-                 errors: dict[str, list[str]] | None = None) -> list[Field]:
+                 errors: dict[str, list[str]] | None = None, known: dict[str, dict] | None = None) -> list[Field]:
     """The form's fields in order: values from ``posted`` (a re-shown post, kept as
-    typed) or else from ``data`` (the task's data) and the schema's defaults."""
+    typed) or else from ``data`` (the task's data) and the schema's defaults.
+    ``known``: other forms' fields by name, so an earlier answer the UI schema
+    names is shown as its own form showed it (a choice by its title)."""
     data, errors = data or {}, errors or {}
     props = form.schema.get("properties") or {}
     ui = form.ui_schema or {}
@@ -110,7 +112,7 @@ def build_fields(form: Form, data: dict | None = None, posted: MultiDict | None 
         prop = props.get(name)
         options = ui.get(name) if isinstance(ui.get(name), dict) else {}
         if prop is None:   # earlier data the UI schema names
-            fields.append(_read_only(name, {}, options, data.get(name)))
+            fields.append(_read_only(name, (known or {}).get(name, {}), options, data.get(name)))
             continue
         if name in read_only:
             fields.append(_read_only(name, prop, options, data.get(name, prop.get("default"))))

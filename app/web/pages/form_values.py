@@ -4,12 +4,16 @@ reads when it is only shown, and an HTML post read back as the form's data."""
 from __future__ import annotations
 
 import json
+import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from werkzeug.datastructures import MultiDict
 
 from app.engine.forms import choice_text, choices, coerce_form_data, field_kind, validate_submission
 from app.engine.model import Form
+
+from .template_helpers import format_datetime
 
 if TYPE_CHECKING:
     from .form_fields import Field
@@ -90,7 +94,25 @@ def display_value(value: Any, prop: dict | None = None) -> str:
     if isinstance(value, list):
         return ", ".join(display_value(v, prop.get("items") if isinstance(prop.get("items"), dict) else None)
                          for v in value)
+    if isinstance(value, str) and (prop.get("format") == "date-time" or not prop) \
+            and (moment := _moment(value)) is not None:
+        return format_datetime(moment)
     return as_text(value)
+
+
+# A date and time with its offset, as forms store them: shown as the pages show
+# times. Data named only in a UI schema has no schema saying it is one, so the
+# spelling is what tells.
+_MOMENT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)")
+
+
+def _moment(text: str) -> datetime | None:
+    if not _MOMENT.fullmatch(text):
+        return None
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
 
 
 def as_text(value: Any) -> str:

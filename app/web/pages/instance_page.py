@@ -41,7 +41,8 @@ def instance(instance_id: int, caller: Caller):
         "instances/instance.html", instance=found, people=names, step_names=steps,
         open_tasks=[_open_task(t, found, caller, names) for t in found.open_tasks],
         incidents=list(found.open_incidents), shows_data=case.shows_data, data_rows=rows, data_keys_left=keys_left,
-        history=list(reversed(history.tell(events, steps, names))), markers=markers_for(found))
+        history=list(reversed(history.tell(events, steps, names))), markers=markers_for(found, tuple(case.waiting_at)),
+        waiting_names=list(case.waiting_at.values()))
 
 
 def _open_task(task: HumanTask, instance: Instance, caller: Caller, names: dict[str, str]) -> OpenTask:

@@ -103,7 +103,8 @@ def _page(detail: TaskDetail, caller: Caller, *, posted: MultiDict | None = None
     names = people.display_names([*history.actors(events), task.assignee, task.completed_by,
                                   instance.started_by if instance else None])
     work = _work(task, instance, caller, names)
-    fields = form_fields.build_fields(detail.form, detail.data, posted, errors) if detail.form else []
+    fields = form_fields.build_fields(detail.form, detail.data, posted, errors,
+                                      detail.known_fields) if detail.form else []
     told = history.tell(events, {t.bpmn_id: t.name for t in (instance.open_tasks if instance else [])}, names)
     return render_template(
         "tasks/task.html", task=task, detail=detail, instance=instance, work=work, fields=fields,
