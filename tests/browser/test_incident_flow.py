@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, complete, diagram_drawn, open_case_once_completed, open_group_task, shown, sign_in,
+    ACTIVE, DONE, complete, diagram_drawn, message, open_case_once_completed, open_group_task, shown, sign_in,
     sign_out, start_from_catalogue, step, unexpected_errors)
 
 REPORT = "Report an incident"
@@ -47,8 +47,7 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     case_url = page.url
 
     # Baton numbered it and the priority matrix made medium impact x high urgency a P2.
-    page.goto(f"{served.url}/messages")
-    received = page.locator(".message", has_text="is received")
+    received = message(page, served, re.compile(r"Your incident INC-\d{6} is received: priority P2"))
     expect(received.get_by_role("heading")).to_have_text(re.compile(r"Your incident INC-\d{6} is received: priority P2"))
     incident_ref = re.search(r"INC-\d{6}", received.get_by_role("heading").inner_text()).group(0)
     expect(received).to_contain_text("within 4 hours")
@@ -98,8 +97,7 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
 
     # ---- The requester is asked to confirm; says "not fixed" once. ---------------------
     sign_in(page, served, "alice")
-    page.goto(f"{served.url}/messages")
-    expect(page.locator(".message", has_text=f"Your incident {incident_ref} is resolved: please confirm the fix")) \
+    expect(message(page, served, f"Your incident {incident_ref} is resolved: please confirm the fix")) \
         .to_contain_text("certificate had expired")
     open_group_task(page, served, "Confirm the fix")
     expect(shown(page, "What was done")).to_contain_text("certificate had expired")
@@ -148,9 +146,8 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     expect(step(page, "confirm-fix")).to_have_class(DONE)
     expect(step(page, "incident-closed")).to_have_class(DONE)
     artifacts.screenshot(page, "incident-5-case-completed")
-    page.goto(f"{served.url}/messages")
-    expect(page.locator(".message", has_text=f"Your incident {incident_ref} is closed: you confirmed the fix")) \
-        .to_have_count(1)
+    expect(message(page, served, f"Your incident {incident_ref} is closed: you confirmed the fix")).to_be_visible()
+    expect(page.locator(".message", has_text=f"Your incident {incident_ref} is closed")).to_have_count(1)
     sign_out(page)
 
     # The second resolution did not report the problem twice.
