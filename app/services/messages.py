@@ -33,6 +33,7 @@ from .execution import restore_run, save_run, start_run
 from .instances import new_instance
 from .job_claims import ClaimedJob, still_ours
 from .payloads import check_payload
+from .people import MESSAGE_STARTER
 from .processes import load_process
 
 SENT_MESSAGE_BACKOFF = timedelta(seconds=10)
@@ -187,7 +188,7 @@ def _start(session, definition: DefinitionVersion, name: str, correlation: dict,
     wait = next(w for w in run.waiting_messages() if w.name == name)
     run.deliver_message(wait.task_id, wait.name, data, correlation)
     at = now()
-    instance = new_instance(definition, started_by=actor or "system", data=data, at=at)
+    instance = new_instance(definition, started_by=actor or MESSAGE_STARTER, data=data, at=at)
     audit(session, instance, "instance_started", at, actor, wait.bpmn_id,
           {"message": name, "correlation": correlation, "data": data, "message_id": message_id,
            "version": definition.version})

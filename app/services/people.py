@@ -7,6 +7,10 @@ import sqlalchemy as sa
 
 from app.models import Group, User, db
 
+# The names a case keeps as its starter when no person started it
+# (services/messages.py, services/schedules.py), and how pages say them.
+MESSAGE_STARTER, SCHEDULE_STARTER = "system", "scheduler"
+BATON_STARTERS = {MESSAGE_STARTER: "Baton, on a message", SCHEDULE_STARTER: "Baton, on its schedule"}
 MAX_SUGGESTED = 500   # a datalist longer than this helps nobody; the name is still checked
 
 
@@ -18,7 +22,7 @@ def display_names(usernames: Iterable[str | None]) -> dict[str, str]:
         return {}
     rows = db.session.execute(sa.select(User.username, User.display_name).where(User.username.in_(wanted)))
     found = {row.username: row.display_name for row in rows if row.display_name}
-    return {name: found.get(name, name) for name in wanted}
+    return {name: found.get(name, BATON_STARTERS.get(name, name)) for name in wanted}
 
 
 def who_may_be_named(group: str | None = None) -> list[tuple[str, str]]:

@@ -24,9 +24,10 @@ from .context import now
 from .execution import save_run, script_engine, start_run
 from .instances import new_instance
 from .job_claims import ClaimedJob, still_ours
+from .people import SCHEDULE_STARTER
 from .processes import load_process
 
-SCHEDULER = "scheduler"     # who starts the instances a timer starts
+SCHEDULER = SCHEDULE_STARTER     # who starts the instances a timer starts
 
 
 def replace_schedule(session, version: DefinitionVersion, spec, at: datetime) -> None:

@@ -30,8 +30,17 @@ _SENTENCES = {
     "task_completed": ("{who} completed {what}", "done"),
     "task_cancelled": ("{what} was withdrawn", "step"),
     "incident_opened": ("{what} failed", "problem"),
+    "incident_retried": ("{who} retried {what}", "step"),
     "step_completed": ("{what} finished", "step"),
+    "service_call_failed": ("{what} did not work", "problem"),
+    "service_call_escalated": ("{what} escalated", "problem"),
+    "service_call_error": ("{what} ended on its error path", "step"),
+    "message_received": ("{what}: the message came", "step"),
+    "message_undelivered": ("Nothing received the message {what}", "problem"),
+    "task_priority_raised": ("{what} was made more urgent", "step"),
 }
+# Told by another event: a service call that worked is its step's "finished".
+_UNTOLD = {"service_call_succeeded"}
 _REACHED = {"endEvent": "Reached {what}", "intermediateCatchEvent": "{what}", "boundaryEvent": "{what}",
             "intermediateThrowEvent": "{what}"}
 
@@ -69,6 +78,8 @@ def tell(events: list[AuditEvent], names: dict[str, str], people: dict[str, str]
 
 def _tell(event: AuditEvent, names: dict[str, str], people: dict[str, str]) -> HistoryEntry | None:
     data = event.data or {}
+    if event.type in _UNTOLD:
+        return None
     if event.type.startswith("step_"):
         if event.type != "step_completed" or data.get("type") in _QUIET_STEPS:
             return None   # cancelled and failed steps are told by their task or incident events
