@@ -1,6 +1,7 @@
 """What people submit on a form, checked: the form's own rules (dates not in
-the past by the injected clock), then the people it names (fields of format "user") against Baton's active users, so a
-mistyped name is refused on the form instead of handing a step to nobody."""
+the past by the injected clock), then the people it names (fields of format
+"user") against Baton's active users, so a mistyped name is refused on the
+form instead of handing a step to nobody."""
 from __future__ import annotations
 
 from typing import Any
@@ -17,8 +18,10 @@ from .context import now
 def check_answers(form: Form, data: Any) -> dict[str, list[str]]:
     """{} when ``data`` is a fit answer to ``form``, else {field: [messages]}."""
     errors = validate_submission(form, data, now=now())
+    if not isinstance(data, dict):
+        return errors
     named = {name: _names(data.get(name), is_list) for name, is_list in user_fields(form).items()
-             if name not in errors and isinstance(data, dict)}
+             if name not in errors}
     wanted = {n for names in named.values() for n in names}
     if not wanted:
         return errors

@@ -70,15 +70,23 @@ def _definition(key: str, version: int | None) -> DefinitionVersion:
 
 
 def get_instance(instance_id: int, actor: User) -> Instance:
+    return _readable(instance_id, actor)[0]
+
+
+def _readable(instance_id: int, actor: User) -> tuple[Instance, bool | None]:
+    """The instance if the actor may read it (NotFound, Forbidden), and whether
+    they hold a task of it (None: not looked up, as reading did not need it)."""
     instance = queries.instance(db.session(), instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     # The lookups are queries; most readers (starter, admin, auditor) need none.
-    if not (permissions.may_see_instance(actor, instance) or _holds_a_task(actor, instance.id)
-            or _was_told_about(actor, instance.id)):
-        raise permissions.Forbidden("You may not see this instance.")
+    holds_task = None
+    if not permissions.may_see_instance(actor, instance):
+        holds_task = _holds_a_task(actor, instance.id)
+        if not (holds_task or _was_told_about(actor, instance.id)):
+            raise permissions.Forbidden("You may not see this instance.")
     skip_incident_lookup(instance)
-    return instance
+    return instance, holds_task
 
 
 def _holds_a_task(actor: User, instance_id: int) -> bool:
@@ -178,10 +186,11 @@ class CaseFile:
 def case_file(instance_id: int, actor: User) -> CaseFile:
     """What the instance page shows, behind one permission check (NotFound,
     Forbidden as ``get_instance``)."""
-    instance = get_instance(instance_id, actor)
+    instance, holds_task = _readable(instance_id, actor)
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
-    shows_data = permissions.reads_everything(actor) or _holds_a_task(actor, instance.id)
+    shows_data = permissions.reads_everything(actor) or (
+        holds_task if holds_task is not None else _holds_a_task(actor, instance.id))
     return CaseFile(instance=instance, events=list(events), shows_data=shows_data, waiting_at=_waiting_at(instance))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import serializer
@@ -28,6 +28,9 @@ class LoadedProcess:
     start_form: Form | None
     initiator: str | None = None
     business_key_variable: str | None = None
+    # Each field any of its forms asks for, by name (field_schemas), worked out
+    # once: a form that only shows an earlier answer reads its choices' titles here.
+    fields: dict[str, dict] = field(default_factory=dict)
 
 
 # Keyed by content, not by row id: two databases (tests, or a restored backup)
@@ -54,15 +57,18 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
             _cache.move_to_end(cache_key)
             return hit
     spec, subprocess_specs = serializer.load_spec(version.spec_json)
+    tasks = {k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()}
+    start_form = Form.from_dict(version.meta.get("start_form"))
     loaded = LoadedProcess(
         key=version.key,
         flavour=version.flavour,
         spec=spec,
         subprocess_specs=subprocess_specs,
-        tasks={k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()},
-        start_form=Form.from_dict(version.meta.get("start_form")),
+        tasks=tasks,
+        start_form=start_form,
         initiator=version.meta.get("initiator"),
         business_key_variable=version.meta.get("business_key_variable"),
+        fields=field_schemas([start_form, *(meta.form for meta in tasks.values())]),
     )
     with _lock:
         _cache[cache_key] = loaded
@@ -71,12 +77,9 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
     return loaded
 
 
-def field_schemas(process: LoadedProcess) -> dict[str, dict]:
-    """Each field any of the process's forms asks for, by name: the schema of
-    the first form that asks for it. A form that only shows an earlier answer
-    (a name in its ui:order) reads its choices' titles from here."""
+def field_schemas(forms: list[Form | None]) -> dict[str, dict]:
+    """Each field the forms ask for, by name: the schema of the first form that asks for it."""
     found: dict[str, dict] = {}
-    forms = [process.start_form, *(meta.form for meta in process.tasks.values())]
     for form in (f for f in forms if f is not None):
         for name, prop in (form.schema.get("properties") or {}).items():
             if isinstance(prop, dict):

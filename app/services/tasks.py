@@ -18,7 +18,7 @@ from .audit import record as audit
 from .execution import close_task, restore_run, save_run
 from .answers import check_answers
 from .payloads import check_payload
-from .processes import field_schemas, load_process
+from .processes import load_process
 
 SCOPES = ("mine", "candidate", "all")
 MAX_LIST = 1000
@@ -31,7 +31,7 @@ class TaskDetail:
     data: dict
     instructions: str
     documentation: str
-    # The process's fields by name (processes.field_schemas): how to show an
+    # The process's fields by name (LoadedProcess.fields): how to show an
     # earlier answer the form names but does not ask for.
     known_fields: dict = field(default_factory=dict)
 
@@ -117,7 +117,7 @@ def get_task(task_id: str, actor: User) -> TaskDetail:
     return TaskDetail(task=task, form=meta.form if meta else None, data=data,
                       instructions=meta.instructions if meta else "",
                       documentation=meta.documentation if meta else "",
-                      known_fields=field_schemas(process))
+                      known_fields=process.fields)
 
 
 def _task_data(instance: Instance, process, task_id: str) -> dict:

@@ -112,9 +112,7 @@ def desk_page(browser, baton_serve, request, artifacts):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("console", lambda message: page.errors.append(message.text) if message.type == "error" else None)
     yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        artifacts.screenshot(page, f"failed-{request.node.name}")
+    _keep_screenshot_if_failed(request, artifacts, page)
     context.close()
 
 
@@ -162,12 +160,16 @@ def page(browser, live_server, request, artifacts):
     page.on("pageerror", problems.on_page_error)
     page.problems = problems
     yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        artifacts.screenshot(page, f"failed-{request.node.name}")
+    _keep_screenshot_if_failed(request, artifacts, page)
     context.close()
     assert not problems.csp_violations, f"the page broke its Content-Security-Policy: {problems.csp_violations}"
     assert not problems.errors, f"the page threw JavaScript errors: {problems.errors}"
+
+
+def _keep_screenshot_if_failed(request, artifacts, page) -> None:
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        artifacts.screenshot(page, f"failed-{request.node.name}")
 
 
 @pytest.hookimpl(hookwrapper=True)

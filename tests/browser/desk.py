@@ -39,6 +39,20 @@ def start_from_catalogue(page, served, card_title: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_contain_text(card_title)
 
 
+def submit_start_form(page) -> None:
+    """Sends a start page's form (its button says "Start request")."""
+    page.get_by_role("button", name="Start request").click()
+
+
+def start_request(page) -> str:
+    """Sends a start page's form that is right: the case page, with its
+    confirmation, follows. Returns the case page's address."""
+    submit_start_form(page)
+    expect(page).to_have_url(re.compile(r"/instances/\d+$"))
+    expect(page.locator(".alert-success")).to_be_visible()
+    return page.url
+
+
 def _reload_until(page, url: str, find, timeout: float = 15):
     """Opens ``url`` again until ``find(page)`` locates something; returns that locator."""
     deadline = time.monotonic() + timeout

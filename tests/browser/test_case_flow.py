@@ -16,8 +16,8 @@ from playwright.sync_api import expect
 
 from tests.browser.desk import (
     ACTIVE, DONE, UNMARKED, complete, diagram_drawn, go_on_to, instructions, label, message,
-    open_case_once_completed, open_group_task, shown, sign_in, sign_out, start_from_catalogue, step,
-    unexpected_errors)
+    open_case_once_completed, open_group_task, shown, sign_in, sign_out, start_from_catalogue, start_request,
+    step, submit_start_form, unexpected_errors)
 
 TITLE = "Invoice sent twice to Müller GmbH"
 ROUNDS = 3   # the problem persists after rounds 1 and 2
@@ -47,7 +47,7 @@ def test_a_case_from_report_through_two_more_planning_rounds_to_closure(desk_pag
     field(page, "What happened?").fill("The customer received invoice 2026-117 twice and paid both.")
     field(page, "Whom or what does it concern?").fill("Müller GmbH, customer 40711")
     field(page, "What outcome do you hope for?").fill("Refund the second payment.")
-    page.get_by_role("button", name="Start request").click()
+    submit_start_form(page)
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link")).to_have_count(1)
@@ -58,10 +58,7 @@ def test_a_case_from_report_through_two_more_planning_rounds_to_closure(desk_pag
     expect(field(page, "A complaint")).to_be_checked()
     artifacts.screenshot(page, "case-1-report-with-error")
     field(page, "Title").fill(TITLE)
-    page.get_by_role("button", name="Start request").click()
-    expect(page).to_have_url(re.compile(r"/instances/\d+$"))
-    expect(page.locator(".alert-success")).to_be_visible()
-    case_url = page.url
+    case_url = start_request(page)
     sign_out(page)
 
     # -- cora screens it from her group's inbox and opens a case: she owns it from here.

@@ -13,12 +13,20 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, complete, diagram_drawn, message, open_case_once_completed, open_group_task, shown, sign_in,
-    sign_out, start_from_catalogue, step, unexpected_errors)
+    ACTIVE, DONE, complete, diagram_drawn, message, open_case_once_completed, open_group_task, shown,
+    sign_in, sign_out, start_from_catalogue, start_request, step, submit_start_form, unexpected_errors)
 
 REPORT = "Report an incident"
 SUMMARY = "Outlook cannot connect to the server"
 SERVICE = "E-mail and calendar"
+
+
+def resolve_as_recurring(page, notes: str) -> None:
+    """The resolver's form: resolved, what was done, and the cause marked recurring."""
+    page.get_by_label("Resolved: the service works again").check()
+    page.get_by_label("What you did, or why you return it").fill(notes)
+    page.get_by_label("Recurring cause").check()
+    complete(page)
 
 
 def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, baton_serve, artifacts):
@@ -34,17 +42,14 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     page.get_by_label("Work has stopped, and there is no way around it").check()    # urgency high
     page.get_by_label("What is wrong, in one line").fill("Mail")                    # too short: 5 at least
     page.get_by_label("What happens").fill("Since 9:00 Outlook says \"Trying to connect...\". Webmail works.")
-    page.get_by_role("button", name=re.compile("Start|Report|Submit")).click()
+    submit_start_form(page)
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link")).to_contain_text("What is wrong, in one line")
     expect(page.get_by_label("What happens")).to_have_value(re.compile("Webmail works"))
     artifacts.screenshot(page, "incident-1-report-with-error")
     page.get_by_label("What is wrong, in one line").fill(SUMMARY)
-    page.get_by_role("button", name=re.compile("Start|Report|Submit")).click()
-    expect(page).to_have_url(re.compile(r"/instances/\d+$"))
-    expect(page.locator(".alert-success")).to_be_visible()
-    case_url = page.url
+    case_url = start_request(page)
 
     # Baton numbered it and the priority matrix made medium impact x high urgency a P2.
     received = message(page, served, re.compile(r"Your incident INC-\d{6} is received: priority P2"))
@@ -72,11 +77,7 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     open_group_task(page, served, "Resolve the incident")
     expect(shown(page, "Incident")).to_contain_text(incident_ref)
     expect(shown(page, "The service desk's notes")).to_contain_text("mail gateway")
-    page.get_by_label("Resolved: the service works again").check()
-    page.get_by_label("What you did, or why you return it").fill(
-        "The mail gateway's certificate had expired; renewed it and restarted the gateway.")
-    page.get_by_label("Recurring cause").check()
-    complete(page)
+    resolve_as_recurring(page, "The mail gateway's certificate had expired; renewed it and restarted the gateway.")
     sign_out(page)
 
     # ---- Problem management got the problem_reported message: a problem case waits. ---
@@ -128,11 +129,7 @@ def test_an_incident_from_report_through_a_problem_to_confirmation(desk_page, ba
     row.get_by_role("link", name="Resolve the incident").click()
     expect(shown(page, "Reopened by the requester (times)")).to_contain_text("1")
     expect(shown(page, "The requester's last comment")).to_contain_text("calendar still does not update")
-    page.get_by_label("Resolved: the service works again").check()
-    page.get_by_label("What you did, or why you return it").fill(
-        "Rebuilt the calendar sync after the certificate change; the calendar updates again.")
-    page.get_by_label("Recurring cause").check()
-    complete(page)
+    resolve_as_recurring(page, "Rebuilt the calendar sync after the certificate change; the calendar updates again.")
     sign_out(page)
 
     # ---- The requester confirms the fix: the incident is completed. --------------------

@@ -54,6 +54,6 @@ def test_a_process_gives_itself_its_business_key(app_ctx, deploy, make_user):
 def test_the_fields_of_all_a_process_forms_by_name(app_ctx, deploy):
     deploy({"ordered.bpmn": START_FORM})
     version = db.session.scalars(db.select(DefinitionVersion).where(DefinitionVersion.key == "ordered")).one()
-    fields = processes.field_schemas(processes.load_process(version))
+    fields = processes.load_process(version).fields
     assert set(fields) == {"zeta_first_asked", "alpha", "middle_one"}
     assert fields["middle_one"]["type"] == "integer" and fields["alpha"]["title"] == "Asked second"

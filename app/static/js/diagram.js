@@ -14,8 +14,9 @@
    The box's data-diagram-state becomes "drawn" or "failed" when done, so
    tests and other scripts can wait for it. Once drawn, buttons over the box
    zoom in and out and fit the whole diagram again (a wide process fits only
-   small); its data-zoom says the scale, for tests. partials/_diagram.html writes such
-   a box; pages that swap one in later call BatonDiagram.drawAll(root). */
+   small); its data-zoom says the scale, for tests. partials/_diagram.html
+   writes such a box; pages that swap one in later call
+   BatonDiagram.drawAll(root). */
 (function () {
   "use strict";
 

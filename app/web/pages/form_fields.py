@@ -12,8 +12,9 @@ UI schema keys followed, as SpiffArena and rjsf write them: ``ui:order``
 (with ``"*"`` for the rest), ``ui:widget``, ``ui:help``, ``ui:placeholder``,
 ``ui:readonly`` / ``ui:disabled``, ``ui:title``, ``ui:description`` and
 ``ui:options.rows``. A field of format "user" names a person: the browser
-suggests the active users (of the group in ``ui:options.group``, if given). A name in ``ui:order`` that is not a field but is in the
-task's data is shown read-only: that is how a form shows earlier answers.
+suggests the active users (of the group in ``ui:options.group``, if given).
+A name in ``ui:order`` that is not a field but is in the task's data is shown
+read-only: that is how a form shows earlier answers.
 """
 from __future__ import annotations
 
