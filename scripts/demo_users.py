@@ -1,14 +1,16 @@
 """Creates the demo users (once; passwords kept in the instance folder) and
 prints them, so a person can log in right after scripts/run; and the reference
-data the shipped processes read about them (who sits on the CAB), unless an
-admin has set it already (`baton records put ...`)."""
+data the shipped processes read (scripts/demo_records.py), unless an admin has
+set it already (`baton records put ...`)."""
 from __future__ import annotations
 
 import secrets
 from pathlib import Path
 
+from demo_records import seed as seed_records
+
 from app import create_app
-from app.services import records, users
+from app.services import users
 
 DEMO_USERS = [
     # name, role, groups
@@ -32,11 +34,8 @@ DEMO_USERS = [
     ("kim", "user", ["knowledge-owner"]),
     ("cora", "user", ["case-manager"]),
     ("pete", "user", ["problem-manager"]),
-]
-
-DEMO_RECORDS = [
-    # change-request asks each CAB member for a vote, in parallel.
-    ("change-settings", "cab", {"members": ["carl", "cleo"]}),
+    ("priya", "user", ["procurement"]),
+    ("sam", "user", ["stakeholder"]),
 ]
 
 
@@ -49,15 +48,14 @@ def main() -> None:
             if name not in known:
                 known[name] = secrets.token_urlsafe(9)
                 users.add_user(name, role=role, groups=groups, password=known[name])
-        for collection, key, value in DEMO_RECORDS:
-            if records.get(collection, key) is None:
-                records.put(collection, key, value)
+        written = seed_records()
     store.write_text("".join(f"{n} {p}\n" for n, p in known.items()))
     store.chmod(0o600)
     print("Demo users (name / password / role / groups):")
     for name, role, groups in DEMO_USERS:
         print(f"  {name:<8} {known[name]:<14} {role:<8} {', '.join(groups)}")
-    print("The CAB votes as carl and cleo (change it with: baton records put change-settings cab JSON).")
+    print(f"Reference data: {written} records written (people, access, the asset register, the licence pool,"
+          " the CAB); list them with: baton records list COLLECTION.")
 
 
 if __name__ == "__main__":

@@ -196,6 +196,10 @@ class _BundleReader:
             flavour=self.flavour, spec=spec, subprocess_specs=subprocess_specs,
             category=" ".join((_properties(element).get("category") or "").split()),
             business_key_variable=(_properties(element).get("businessKeyVariable") or "").strip() or None,
+            starter_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterGroups")
+                                       or _properties(element).get("candidateStarterGroups")),
+            starter_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterUsers")
+                                      or _properties(element).get("candidateStarterUsers")),
         )
         if model.business_key_variable and not model.business_key_variable.isidentifier():
             self.problems.append(xml.problem_at(

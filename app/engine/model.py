@@ -86,3 +86,6 @@ class ProcessModel:
     startable: bool = True             # has a plain start event, so people can start it
     initiator: str | None = None       # the starter's username goes into this variable
     business_key_variable: str | None = None   # the instance's business key, once this variable has a value
+    # Who may start it by hand (Camunda's candidateStarterGroups/Users); both empty: anyone.
+    starter_groups: list[str] = field(default_factory=list)
+    starter_users: list[str] = field(default_factory=list)

@@ -77,13 +77,21 @@ class StartForm:
     category: str
     version: int
     form: Form | None    # None: the service starts without questions
-    may_start: bool
+    refusal: str | None  # why the caller may not start it; None: they may
+
+    @property
+    def may_start(self) -> bool:
+        return self.refusal is None
 
 
 def services_for(caller: User, search: str = "") -> Catalogue:
-    """The latest version of every startable process, grouped by category.
+    """The latest version of every startable process the caller may start (all
+    of them for those who read everything), grouped by category.
     ``search``: only services whose name or description holds every word of it."""
-    services = [_service(row) for row in db.session.execute(_LATEST_STARTABLE)]
+    rows = db.session.execute(_LATEST_STARTABLE)
+    everything = permissions.reads_everything(caller)
+    services = [_service(row) for row in rows
+                if everything or permissions.start_refusal(caller, row.starters) is None]
     words = search.casefold().split()
     # Filtered here rather than in SQL: SQLite's lower() folds ASCII only, and
     # the catalogue is one short list anyway.
@@ -97,9 +105,10 @@ def start_form_for(key: str, caller: User) -> StartForm:
     version = queries.definition(db.session(), key, None)
     if version is None or not version.startable:
         raise NotFound(f"There is no service '{key}' in the catalogue.")
+    process = load_process(version)
     return StartForm(key=version.key, name=version.name, description=version.description or "",
                      category=_category_name(version.category), version=version.version,
-                     form=load_process(version).start_form, may_start=_may_start(caller))
+                     form=process.start_form, refusal=permissions.start_refusal(caller, process.starters))
 
 
 def one_line(description: str, limit: int = SUMMARY_LIMIT) -> str:
@@ -135,7 +144,8 @@ _NEWEST = (sa.select(DefinitionVersion.key, sa.func.max(DefinitionVersion.versio
 _LATEST_STARTABLE = (
     sa.select(DefinitionVersion.key, DefinitionVersion.name, DefinitionVersion.description,
               DefinitionVersion.category, DefinitionVersion.version,
-              DefinitionVersion.meta["start_form"].as_string().is_not(None).label("has_form"))
+              DefinitionVersion.meta["start_form"].as_string().is_not(None).label("has_form"),
+              DefinitionVersion.meta["starters"].label("starters"))
     .join(_NEWEST, sa.and_(DefinitionVersion.key == _NEWEST.c.key,
                            DefinitionVersion.version == _NEWEST.c.version))
     .where(DefinitionVersion.startable.is_(True))

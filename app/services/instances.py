@@ -31,6 +31,7 @@ def start_instance(key: str, actor: User, *, data: Any = None, business_key: str
     data = {} if data is None else data
     definition = _definition(key, version)
     process = load_process(definition)
+    permissions.require_may_start(actor, process.starters)
     if process.start_form is not None:
         errors = check_answers(process.start_form, data)
     else:

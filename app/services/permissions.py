@@ -28,6 +28,26 @@ def require_change_rights(user: User) -> None:
         raise Forbidden("Auditors can read everything and change nothing.")
 
 
+def start_refusal(user: User, starters: dict | None) -> str | None:
+    """Why this person may not start a process by hand, or None if they may.
+    ``starters``: the process's candidate starter groups and users (None: anyone)."""
+    if user.role == "auditor":
+        return "Auditors can read every service and its form, but start nothing."
+    if not starters or is_admin(user):
+        return None
+    groups, users = starters.get("groups") or [], starters.get("users") or []
+    if user.username in users or set(user.group_names) & set(groups):
+        return None
+    who = [f"the {group} group" for group in groups] + list(users)
+    return f"Only {' or '.join(who)} may start this."
+
+
+def require_may_start(user: User, starters: dict | None) -> None:
+    refusal = start_refusal(user, starters)
+    if refusal:
+        raise Forbidden(refusal)
+
+
 def require_deploy_rights(user: User) -> None:
     if user.role not in ("owner", "admin"):
         raise Forbidden("Only process owners and admins may deploy.")

@@ -28,6 +28,7 @@ class LoadedProcess:
     start_form: Form | None
     initiator: str | None = None
     business_key_variable: str | None = None
+    starters: dict | None = None    # {"groups": [...], "users": [...]}: who may start it; None: anyone
     # Each field any of its forms asks for, by name (field_schemas), worked out
     # once: a form that only shows an earlier answer reads its choices' titles here.
     fields: dict[str, dict] = field(default_factory=dict)
@@ -46,6 +47,8 @@ def meta_to_dict(model: ProcessModel) -> dict:
         "start_form": model.start_form.to_dict() if model.start_form else None,
         "initiator": model.initiator,
         "business_key_variable": model.business_key_variable,
+        "starters": ({"groups": model.starter_groups, "users": model.starter_users}
+                     if model.starter_groups or model.starter_users else None),
     }
 
 
@@ -68,6 +71,7 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         start_form=start_form,
         initiator=version.meta.get("initiator"),
         business_key_variable=version.meta.get("business_key_variable"),
+        starters=version.meta.get("starters"),
         fields=field_schemas([start_form, *(meta.form for meta in tasks.values())]),
     )
     with _lock:

@@ -1,6 +1,6 @@
 """What the catalogue reads from a diagram: the process's name, description
-(its documentation), category (an extension property, spiff or Camunda) and
-whether a person can start it (a plain start event)."""
+(its documentation), category (an extension property, spiff or Camunda),
+whether a person can start it (a plain start event) and who may."""
 from __future__ import annotations
 
 import pytest
@@ -37,6 +37,22 @@ def test_a_camunda_category_property():
                                 "</camunda:properties></bpmn:extensionElements>")
     [model] = load_bundle({"expense.bpmn": bpmn}).processes
     assert model.category == "Cases" and model.description == ""
+
+
+def test_candidate_starters_as_a_spiff_property_or_camunda_attributes():
+    spiff = _with_process_extras(linear_process("onboard", user("work", "Work")),
+                                 "<bpmn:extensionElements><spiffworkflow:properties>"
+                                 '<spiffworkflow:property name="candidateStarterGroups" value=" hr, it-ops "/>'
+                                 "</spiffworkflow:properties></bpmn:extensionElements>")
+    spiff = spiff.replace(b"xmlns:camunda=", SPIFF_NS.encode() + b"xmlns:camunda=", 1)
+    [model] = load_bundle({"onboard.bpmn": spiff}).processes
+    assert (model.starter_groups, model.starter_users) == (["hr", "it-ops"], [])
+    camunda = linear_process("release", user("work", "Work")).replace(
+        b'isExecutable="true"', b'isExecutable="true" camunda:candidateStarterUsers="rhea,quinn"', 1)
+    [model] = load_bundle({"release.bpmn": camunda}).processes
+    assert (model.starter_groups, model.starter_users) == ([], ["rhea", "quinn"])
+    [anyone] = load_bundle({"open.bpmn": linear_process("open", user("work", "Work"))}).processes
+    assert (anyone.starter_groups, anyone.starter_users) == ([], [])
 
 
 def test_a_business_key_variable_property():

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from app.models import db
-from app.services import catalogue
-from app.services.errors import NotFound
+from app.models import Instance, db
+from app.services import catalogue, instances
+from app.services.errors import Forbidden, NotFound
 from tests.support.catalogue import folder, message_started, service
 
 
@@ -127,3 +127,31 @@ def test_the_start_form_of_the_latest_version(app_ctx, deploy, make_user):
     for key in ("mailed", "nothing-here"):
         with pytest.raises(NotFound):
             catalogue.start_form_for(key, dave)
+
+
+def test_a_process_for_some_groups_is_offered_to_them_and_to_those_who_read_everything(
+        app_ctx, deploy, make_user):
+    deploy(service("onboard", "Onboard a new hire", category="People", starter_groups="hr, it-ops",
+                   starter_users="zoe"))
+    deploy(service("move", "Move a desk", category="People"))
+
+    def offered(user) -> list[str]:
+        return [s.key for c in catalogue.services_for(user).categories for s in c.services]
+
+    assert offered(make_user("dave", "service-desk")) == ["move"]
+    for insider in (make_user("hana", "hr"), make_user("oscar", "it-ops"), make_user("zoe"),
+                    make_user("root", role="admin"), make_user("audrey", role="auditor")):
+        assert offered(insider) == ["move", "onboard"], insider.username
+    refused = catalogue.start_form_for("onboard", make_user("alice", "requester"))
+    assert not refused.may_start
+    assert refused.refusal == "Only the hr group or the it-ops group or zoe may start this."
+    assert catalogue.start_form_for("onboard", make_user("holly", "hr")).may_start
+
+
+def test_only_a_starter_group_member_or_an_admin_starts_such_a_process(app_ctx, deploy, make_user):
+    deploy(service("onboard", "Onboard a new hire", starter_groups="hr"))
+    with pytest.raises(Forbidden, match="Only the hr group may start this"):
+        instances.start_instance("onboard", make_user("alice", "requester"))
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Instance)) == 0
+    for starter in (make_user("hana", "hr"), make_user("root", role="admin")):
+        assert instances.start_instance("onboard", starter).started_by == starter.username

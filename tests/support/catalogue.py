@@ -18,15 +18,20 @@ def folder(name: str) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((DATA / name).iterdir())}
 
 
-def service(pid: str, name: str, *, category: str = "", documentation: str = "") -> dict[str, bytes]:
-    """A one-task process (Camunda flavour) with the given category and documentation."""
+def service(pid: str, name: str, *, category: str = "", documentation: str = "", starter_groups: str = "",
+            starter_users: str = "") -> dict[str, bytes]:
+    """A one-task process (Camunda flavour) with the given category and documentation,
+    started only by the given groups and users when any are given."""
     bpmn = linear_process(pid, user("work", "Do the work"), name=name).decode()
+    starters = "".join(f" camunda:candidateStarter{kind}={quoteattr(names)}"
+                       for kind, names in (("Groups", starter_groups), ("Users", starter_users)) if names)
     extras = f"<bpmn:documentation>{escape(documentation)}</bpmn:documentation>" if documentation else ""
     if category:
         extras += ("<bpmn:extensionElements><camunda:properties>"
                    f"<camunda:property name=\"category\" value={quoteattr(category)}/>"
                    "</camunda:properties></bpmn:extensionElements>")
     head, marker, rest = bpmn.partition('isExecutable="true">\n')
+    marker = marker.replace(">", f"{starters}>")
     return {f"{pid}.bpmn": (head + marker + extras + "\n" + rest).encode()}
 
 

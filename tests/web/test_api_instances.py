@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.catalogue import service
 from tests.web.conftest import folder_files
 
 INSTANCE_KEYS = {"id", "definition", "status", "business_key", "data", "started_at", "ended_at", "started_by",
@@ -213,3 +214,14 @@ def test_status_changes_refused_leave_the_instance_alone(laptop, api, counts):
     assert api.post("/instances/9999/suspend").status_code == 404
     assert counts() == before
     assert api.get(url).get_json()["status"] == "running"
+
+
+def test_only_its_starter_groups_start_a_process_that_names_them(api, counts):
+    files = service("onboard", "Onboard a new hire", starter_groups="finance")
+    assert api.deploy([(name, text) for name, text in files.items()]).status_code == 201
+    before = counts()
+    refused = api.post("/definitions/onboard/instances", as_="dave", json={})
+    assert refused.status_code == 403
+    assert refused.get_json()["message"] == "Only the finance group may start this."
+    assert counts() == before
+    assert api.post("/definitions/onboard/instances", as_="fiona", json={}).status_code == 201

@@ -294,3 +294,27 @@ def test_the_task_page_still_leads_to_the_next_task_of_the_case(app, client, cat
     assert done.status_code == 303
     # The case has ended: no next task, so the inbox (or the catalogue while there is none).
     assert re.fullmatch(r"/(inbox|catalogue)", done.headers["Location"])
+
+
+def test_a_service_for_one_group_is_not_offered_to_others_and_says_who_starts_it(app, client, catalogue):
+    with app.app_context():
+        deployments.deploy(service("onboard", "Onboard a new hire", category="People", starter_groups="agents"),
+                           users.get_user("olga"), source="test")
+        db.session.remove()
+    signed_in(client, "dave")
+    assert cards(html(client.get("/catalogue")))["People"] == ["Access to a system"]
+    response = client.get("/catalogue/onboard")
+    assert response.status_code == 200
+    page = html(response)
+    assert one(page, "//section[@class='card']/h2").text == "You can’t start this request"
+    assert "Only the agents group may start this." in one(page, "//section[@class='card']/p[@class='muted']").text
+    refused = client.post("/catalogue/onboard", data={"csrf_token": csrf_token(response.data)})
+    assert refused.status_code == 403 and "Only the agents group may start this." in refused.get_data(as_text=True)
+    assert instance_count(app) == 0
+
+    client.post("/logout", data={"csrf_token": csrf_token(response.data)})
+    signed_in(client, "alice")   # in agents
+    assert cards(html(client.get("/catalogue")))["People"] == ["Access to a system", "Onboard a new hire"]
+    response = client.get("/catalogue/onboard")
+    started = client.post("/catalogue/onboard", data={"csrf_token": csrf_token(response.data)})
+    assert started.status_code == 303 and instance_count(app) == 1

@@ -44,7 +44,7 @@ def start_service(key: str, caller: Caller):
     # Whether the person may start it at all comes before what they posted: an
     # auditor's post gets a 403, not a list of their mistakes.
     if not offer.may_start:
-        raise Forbidden("Auditors can read the catalogue but start nothing.")
+        raise Forbidden(offer.refusal)
     data, errors = form_fields.read_post(offer.form, request.form) if offer.form else ({}, {})
     if errors:
         return _page(offer, posted=request.form, errors=errors), 422
