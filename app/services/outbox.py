@@ -10,7 +10,7 @@ outbox all the same, and the row says why no email went.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
@@ -37,6 +37,7 @@ class Sent:
     emailed: int                # of them, how many were sent an email
     empty_groups: list[str]     # groups named that have no active member, so reached nobody
     inactive_users: list[str]   # people named who are deactivated, so were left out
+    message_ids: list[int] = field(default_factory=list)   # one outbox message per recipient, in that order
 
 
 @dataclass(frozen=True)
@@ -76,15 +77,16 @@ def send(recipients_users, recipients_groups, subject, body, instance_id: int | 
                                       .order_by(OutboxMessage.id)).all()
             if earlier:
                 return Sent([m.recipient for m in earlier], sum(m.email_status == "sent" for m in earlier),
-                            empty_groups, inactive)
+                            empty_groups, inactive, [m.id for m in earlier])
         at = now()
         rows = [OutboxMessage(recipient=r.username, subject=subject, body=body, instance_id=instance_id,
                               source=source, created_at=at, email_status="not_sent") for r in recipients]
         session.add_all(rows)
         session.flush()   # gives the rows their ids, for recording the emails
         emails = [outbox_email.Email(row.id, r.email) for row, r in zip(rows, recipients) if r.email]
+        ids = [row.id for row in rows]
     emailed = _email(emails, subject, body) if emails else 0
-    return Sent([r.username for r in recipients], emailed, empty_groups, inactive)
+    return Sent([r.username for r in recipients], emailed, empty_groups, inactive, ids)
 
 
 def _names(value, field: str, problems: dict[str, list[str]]) -> list[str]:

@@ -6,7 +6,8 @@ importing this module registers it (app/worker.py's ``load_hooks`` does).
 The worker calls hooks outside any transaction: reads run on their own, each
 write opens its own ``write_transaction``.
 
-    operation   "get" | "put" | "query" | "delete" | "next"
+    action      "get" | "put" | "query" | "delete" | "next" (``operation`` is
+                accepted as another name for it)
     collection  the collection's name (all operations)
     key         the record's key (get, put, delete; next: the sequence's name)
     value       the JSON object to store (put)
@@ -76,10 +77,13 @@ def _checked(params: Any) -> tuple[str, dict]:
     as not given, so a diagram can leave an optional one empty."""
     if not isinstance(params, Mapping):
         raise HookFailed(f"store hook: parameters must be a mapping, got {type(params).__name__}", retryable=False)
-    operation = params.get("operation")
+    if "action" in params and "operation" in params:
+        raise bad("action", "give the action or its other name 'operation', not both")
+    spelled = "operation" if "operation" in params else "action"
+    operation = params.get(spelled)
     if not isinstance(operation, str) or operation not in PARAMETERS:
-        raise bad("operation", f"must be one of {', '.join(PARAMETERS)}, got {operation!r}")
-    allowed = ("operation", *PARAMETERS[operation])
+        raise bad(spelled, f"must be one of {', '.join(PARAMETERS)}, got {operation!r}")
+    allowed = (spelled, *PARAMETERS[operation])
     unknown = sorted(str(name) for name in params if name not in allowed)
     if unknown:
         raise HookFailed(f"store hook: {operation} does not take {', '.join(map(repr, unknown))} "

@@ -61,11 +61,21 @@ def test_a_case_notifies_a_group_and_a_person(start):
     assert jobs.run_due("w1") == 1
     instance = _instance(instance_id)
     assert instance.status == "completed"
-    assert instance.data["answer"] == {"recipients": ["dave", "ann", "bob"], "emailed": 0,
-                                       "empty_groups": [], "inactive_users": []}
+    ids = db.session.scalars(sa.select(OutboxMessage.id).order_by(OutboxMessage.id)).all()
+    assert instance.data["answer"] == {"notification_ids": ids, "recipients": ["dave", "ann", "bob"],
+                                       "emailed": 0, "empty_groups": [], "inactive_users": []}
     assert _messages() == [(name, "New request", "Please look at Laptop X1 for Dave\nb", instance_id)
                            for name in ("dave", "ann", "bob")]
     assert db.session.scalars(sa.select(Job)).all() == []
+
+
+def test_to_names_groups_as_group_colon_name_as_the_api_documents(start):
+    instance_id = start({"to": "['dave', 'group:service-desk']", "groups": "'night-shift'",
+                         "subject": "'Heads up'", "body": "'A case needs you.'"})
+    assert jobs.run_due("w1") == 1
+    answer = _instance(instance_id).data["answer"]
+    assert (answer["recipients"], answer["empty_groups"]) == (["dave", "ann", "bob"], ["night-shift"])
+    assert [m[0] for m in _messages()] == ["dave", "ann", "bob"]
 
 
 def test_whoever_is_told_about_a_case_may_read_it(start):

@@ -1,6 +1,6 @@
 """The built-in ``store`` hook: real processes whose service task reads and
-writes records, run by the worker; and the hook's answers to each operation
-and to parameters it refuses."""
+writes records, run by the worker; and the hook's answers to each action
+(API.md's name; ``operation`` is another) and to parameters it refuses."""
 from __future__ import annotations
 
 import subprocess
@@ -18,8 +18,8 @@ from app.services import instances, jobs, records
 from tests.support.bpmn import service_process
 
 REPO = Path(__file__).resolve().parents[2]
-LOOKUP = {"operation": "'get'", "collection": "'assets'", "key": "tag", "required": "True"}
-REGISTER = {"operation": "'put'", "collection": "'assets'", "key": "tag",
+LOOKUP = {"action": "'get'", "collection": "'assets'", "key": "tag", "required": "True"}
+REGISTER = {"action": "'put'", "collection": "'assets'", "key": "tag",
             "value": "{'model': model, 'owner': owner}"}
 
 
@@ -86,12 +86,12 @@ def test_a_process_queries_and_deletes(run_process):
     records.put("licences", "L-1", {"product": "CAD", "free": True})
     records.put("licences", "L-2", {"product": "CAD", "free": False})
     records.put("licences", "L-3", {"product": "CAD", "free": True})
-    found = run_process("find", {"operation": "'query'", "collection": "'licences'",
+    found = run_process("find", {"action": "'query'", "collection": "'licences'",
                                  "where": "{'product': product, 'free': True}", "limit": "1"},
                         {"product": "CAD"})
     assert found.data["answer"] == [{"key": "L-1", "value": {"product": "CAD", "free": True}}]
 
-    deleted = run_process("release", {"operation": "'delete'", "collection": "'licences'", "key": "'L-1'"}, {})
+    deleted = run_process("release", {"action": "'delete'", "collection": "'licences'", "key": "'L-1'"}, {})
     assert deleted.data["answer"] == {"deleted": True}
     assert records.get("licences", "L-1") is None
 
@@ -106,23 +106,23 @@ def test_a_bad_parameter_is_an_incident_at_once(run_process):
 # --- the hook called directly ---
 
 def test_each_operation_answers_plain_json(app_ctx):
-    assert call(operation="put", collection="assets", key="A-1", value={"n": (1, 2)}) == {"n": [1, 2]}
-    assert call(operation="get", collection="assets", key="A-1") == {"n": [1, 2]}
-    assert call(operation="get", collection="assets", key="A-2") is None
-    assert call(operation="query", collection="assets") == [{"key": "A-1", "value": {"n": [1, 2]}}]
-    assert call(operation="query", collection="assets", where=None, limit=None) == \
+    assert call(action="put", collection="assets", key="A-1", value={"n": (1, 2)}) == {"n": [1, 2]}
+    assert call(action="get", collection="assets", key="A-1") == {"n": [1, 2]}
+    assert call(action="get", collection="assets", key="A-2") is None
+    assert call(action="query", collection="assets") == [{"key": "A-1", "value": {"n": [1, 2]}}]
+    assert call(action="query", collection="assets", where=None, limit=None) == \
         [{"key": "A-1", "value": {"n": [1, 2]}}]
-    assert call(operation="delete", collection="assets", key="A-1") == {"deleted": True}
-    assert call(operation="delete", collection="assets", key="A-1") == {"deleted": False}
+    assert call(action="delete", collection="assets", key="A-1") == {"deleted": True}
+    assert call(action="delete", collection="assets", key="A-1") == {"deleted": False}
 
 
 def test_next_counts_each_sequence_on_its_own(app_ctx):
-    assert [call(operation="next", collection="sequences", key="incident") for _ in range(3)] == [1, 2, 3]
-    assert call(operation="next", collection="sequences", key="problem") == 1
-    assert call(operation="get", collection="sequences", key="incident") == {"last": 3}
-    call(operation="put", collection="sequences", key="odd", value={"last": "x"})
+    assert [call(action="next", collection="sequences", key="incident") for _ in range(3)] == [1, 2, 3]
+    assert call(action="next", collection="sequences", key="problem") == 1
+    assert call(action="get", collection="sequences", key="incident") == {"last": 3}
+    call(action="put", collection="sequences", key="odd", value={"last": "x"})
     with pytest.raises(HookFailed, match="not a sequence"):
-        call(operation="next", collection="sequences", key="odd")
+        call(action="next", collection="sequences", key="odd")
 
 
 def test_two_threads_asking_at_once_get_different_numbers(app):
@@ -134,7 +134,7 @@ def test_two_threads_asking_at_once_get_different_numbers(app):
         with app.app_context():
             try:
                 for _ in range(10):
-                    numbers.append(call(operation="next", collection="sequences", key="incident"))
+                    numbers.append(call(action="next", collection="sequences", key="incident"))
             except Exception as exc:  # noqa: BLE001 - reported below
                 errors.append(exc)
             finally:
@@ -147,24 +147,32 @@ def test_two_threads_asking_at_once_get_different_numbers(app):
     assert errors == [] and sorted(numbers) == list(range(1, 31))
 
 
+def test_operation_is_another_name_for_the_action(app_ctx):
+    call(action="put", collection="assets", key="A-1", value={"n": 1})
+    assert call(operation="get", collection="assets", key="A-1") == {"n": 1}
+    assert call(operation="query", collection="assets", where={"n": 1}) == [{"key": "A-1", "value": {"n": 1}}]
+
+
 @pytest.mark.parametrize("params, named", [
-    ({}, "operation"),
-    ({"operation": "next", "collection": "sequences"}, "key"),
+    ({}, "action"),
+    ({"action": "next", "collection": "sequences"}, "key"),
+    ({"action": "fetch", "collection": "assets"}, "action"),
+    ({"action": ["get"], "collection": "assets"}, "action"),
     ({"operation": "fetch", "collection": "assets"}, "operation"),
-    ({"operation": ["get"], "collection": "assets"}, "operation"),
-    ({"operation": "get", "key": "A-1"}, "collection"),
-    ({"operation": "get", "collection": "assets"}, "key"),
-    ({"operation": "put", "collection": "assets", "key": "A-1"}, "value"),
-    ({"operation": "put", "collection": "assets", "key": "A-1", "value": [1]}, "value"),
-    ({"operation": "put", "collection": "assets", "key": "A-1", "value": {"x": "y" * 70_000}}, "value"),
-    ({"operation": "get", "collection": "bad name", "key": "A-1"}, "collection"),
-    ({"operation": "get", "collection": "assets", "key": 7}, "key"),
-    ({"operation": "get", "collection": "assets", "key": "A-1", "required": "yes"}, "required"),
-    ({"operation": "query", "collection": "assets", "where": "model == 'X1'"}, "where"),
-    ({"operation": "query", "collection": "assets", "limit": 5000}, "limit"),
-    ({"operation": "get", "collection": "assets", "key": "A-1", "where": {}}, "where"),
-    ({"operation": "query", "collection": "assets", "key": "A-1"}, "key"),
-    ({"operation": "delete", "collection": "assets", "key": "A-1", "colour": "red"}, "colour"),
+    ({"action": "get", "operation": "get", "collection": "assets", "key": "A-1"}, "action"),
+    ({"action": "get", "key": "A-1"}, "collection"),
+    ({"action": "get", "collection": "assets"}, "key"),
+    ({"action": "put", "collection": "assets", "key": "A-1"}, "value"),
+    ({"action": "put", "collection": "assets", "key": "A-1", "value": [1]}, "value"),
+    ({"action": "put", "collection": "assets", "key": "A-1", "value": {"x": "y" * 70_000}}, "value"),
+    ({"action": "get", "collection": "bad name", "key": "A-1"}, "collection"),
+    ({"action": "get", "collection": "assets", "key": 7}, "key"),
+    ({"action": "get", "collection": "assets", "key": "A-1", "required": "yes"}, "required"),
+    ({"action": "query", "collection": "assets", "where": "model == 'X1'"}, "where"),
+    ({"action": "query", "collection": "assets", "limit": 5000}, "limit"),
+    ({"action": "get", "collection": "assets", "key": "A-1", "where": {}}, "where"),
+    ({"action": "query", "collection": "assets", "key": "A-1"}, "key"),
+    ({"action": "delete", "collection": "assets", "key": "A-1", "colour": "red"}, "colour"),
 ])
 def test_bad_parameters_fail_for_good_naming_the_parameter(app_ctx, params, named):
     with pytest.raises(HookFailed) as failed:
@@ -180,6 +188,6 @@ def test_a_database_failure_is_worth_retrying(app_ctx, monkeypatch):
 
     monkeypatch.setattr(records.db.session, "scalars", unreachable)
     with pytest.raises(HookFailed) as failed:
-        call(operation="get", collection="assets", key="A-1")
+        call(action="get", collection="assets", key="A-1")
     assert failed.value.retryable is True
     assert failed.value.message == "store hook: the database failed: ConnectionRefusedError: connection refused"
