@@ -35,6 +35,7 @@ NAV = (
     NavItem("inbox", "Inbox", "pages.inbox"),
     NavItem("requests", "My requests", "pages.my_requests"),
     NavItem("messages", "Messages", "pages.messages"),
+    NavItem("records", "Reference data", "pages.records", roles=("admin", "owner", "auditor")),
     NavItem("admin", "Admin", "pages.admin", roles=("admin", "owner", "auditor")),
 )
 
