@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -91,17 +92,29 @@ def _shipped_processes() -> list[Path]:
     return [p for p in folders if not only or p.name in only]
 
 
-@pytest.fixture
-def baton_serve(tmp_path):
-    # The worker looks for due jobs often, so a notification or message sent by
-    # one step is there by the time the next person looks.
-    server = BatonServer(f"sqlite:///{tmp_path / 'baton.sqlite'}", tmp_path / "instance",
-                         BATON_WORKER_POLL_SECONDS="0.2")
-    server.baton("deploy", *sorted(str(p) for p in _shipped_processes()))
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "demo_users.py")], env=server.env,
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory) -> Path:
+    """A folder holding what scripts/run sets up before it serves (the database
+    with every shipped process deployed, the demo users and their passwords),
+    made once per test process: each test serves a copy of it."""
+    folder = tmp_path_factory.mktemp("installed")
+    setup = BatonServer(f"sqlite:///{folder / 'baton.sqlite'}", folder)
+    setup.baton("deploy", *sorted(str(p) for p in _shipped_processes()))
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "demo_users.py")], env=setup.env,
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stderr
-    lines = (server.instance_path / "demo-users.txt").read_text().splitlines()
+    return folder
+
+
+@pytest.fixture
+def baton_serve(installed, tmp_path):
+    workdir = tmp_path / "instance"
+    shutil.copytree(installed, workdir)
+    # The worker looks for due jobs often, so a notification or message sent by
+    # one step is there by the time the next person looks.
+    server = BatonServer(f"sqlite:///{workdir / 'baton.sqlite'}", workdir, init_db=False,
+                         BATON_WORKER_POLL_SECONDS="0.2")
+    lines = (workdir / "demo-users.txt").read_text().splitlines()
     passwords = dict(line.split(" ", 1) for line in lines)
     server.start(worker=True)
     yield ServedBaton(url=server.url, passwords=passwords, server=server)

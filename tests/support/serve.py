@@ -16,7 +16,8 @@ BATON = str(REPO / ".venv" / "bin" / "baton")
 
 
 class BatonServer:
-    def __init__(self, database_url: str, workdir: Path, *, threads: int = 4, **settings: str):
+    def __init__(self, database_url: str, workdir: Path, *, threads: int = 4, init_db: bool = True,
+                 **settings: str):
         workdir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -25,7 +26,8 @@ class BatonServer:
                         BATON_SECRET_KEY="test-server", BATON_ACCESS_LOG="0", **settings)
         self.threads = threads
         self.proc: subprocess.Popen | None = None
-        self.baton("init-db")
+        if init_db:   # False: the database is a copy of one set up already
+            self.baton("init-db")
 
     def baton(self, *args: str) -> str:
         """Runs a ``baton`` command against this server's database; returns its output."""
