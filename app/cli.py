@@ -104,8 +104,9 @@ def deploy(paths: tuple[str, ...], dry_run: bool) -> None:
                 _fail([f"{p['file']}:{p['line'] or '?'}: {p['element'] or '-'}: {p['message']}"
                        for p in exc.details.get("problems", [])] or [exc.message])
             for d in result.definitions:
-                state = "new" if d.new else "unchanged"
-                click.echo(f"{d.key} v{d.version} ({state}{', dry run' if dry_run and d.new else ''})")
+                click.echo(f"{d.key} v{d.version} ({'new' if d.new else 'unchanged'})")
+        if dry_run:
+            click.echo("dry run: nothing deployed")
 
 
 @main.command()

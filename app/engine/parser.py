@@ -219,13 +219,33 @@ class _CamundaServiceTaskParser(CamundaTaskParser):
 
     def parse_extensions(self, node=None):
         extensions = super().parse_extensions(node)
-        camunda = {name: self.node.get(f"{CAMUNDA}{name}") for name in ("type", "topic")
+        camunda = {name: self.node.get(f"{CAMUNDA}{name}") for name in ("type", "topic", "resultVariable")
                    if self.node.get(f"{CAMUNDA}{name}") is not None}
         camunda["topic"] = _camunda_hook_name(self.node)
         inputs = self.xpath("./bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter")
-        camunda["inputParameters"] = {p.get("name"): (p.text or "").strip() for p in inputs}
+        camunda["inputParameters"] = {p.get("name"): _camunda_value(p) for p in inputs}
         extensions["camunda"] = camunda
         return extensions
+
+
+def _camunda_value(element) -> str | dict:
+    """The value an element holds (an input parameter, a map entry, a list
+    value) as Camunda Modeler writes it: text (an expression when it holds
+    ``${...}``), or a ``camunda:map`` / ``camunda:list`` kept as
+    ``{"map": {key: value}}`` / ``{"list": [value, ...]}``, nested as deep as
+    written. service_calls.describe evaluates it."""
+    structure = next((child for child in element if child.tag in _CAMUNDA_STRUCTURES), None)
+    return (element.text or "").strip() if structure is None else _camunda_structure(structure)
+
+
+def _camunda_structure(node) -> dict:
+    if node.tag == f"{CAMUNDA}map":
+        return {"map": {entry.get("key"): _camunda_value(entry) for entry in node if entry.tag == f"{CAMUNDA}entry"}}
+    return {"list": [_camunda_structure(item) if item.tag in _CAMUNDA_STRUCTURES else _camunda_value(item)
+                     for item in node if item.tag in (*_CAMUNDA_STRUCTURES, f"{CAMUNDA}value")]}
+
+
+_CAMUNDA_STRUCTURES = (f"{CAMUNDA}map", f"{CAMUNDA}list")
 
 
 class BatonCamundaParser(_BatonParserMixin, CamundaParser):

@@ -62,9 +62,9 @@ def describe(task, evaluate) -> ServiceCall:
     camunda = (getattr(spec, "extensions", None) or {}).get("camunda")
     if camunda is not None:
         hook = camunda.get("topic") or ""
-        params = {name: evaluate(task, text) if "${" in text else text
-                  for name, text in (camunda.get("inputParameters") or {}).items()}
-        result_variable = f"{spec.bpmn_id}_result"
+        params = {name: _camunda_param(task, value, evaluate)
+                  for name, value in (camunda.get("inputParameters") or {}).items()}
+        result_variable = camunda.get("resultVariable") or f"{spec.bpmn_id}_result"
         retries = None
     else:
         hook = spec.operation_name
@@ -74,6 +74,16 @@ def describe(task, evaluate) -> ServiceCall:
     return ServiceCall(task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
                        hook=hook, params=params, result_variable=result_variable,
                        retries=_retries(retries))
+
+
+def _camunda_param(task, value, evaluate):
+    """A Camunda input parameter's value (parser._camunda_value): text as
+    written unless it is an expression, maps and lists item by item."""
+    if isinstance(value, dict) and "map" in value:
+        return {key: _camunda_param(task, item, evaluate) for key, item in value["map"].items()}
+    if isinstance(value, dict) and "list" in value:
+        return [_camunda_param(task, item, evaluate) for item in value["list"]]
+    return evaluate(task, value) if "${" in value else value
 
 
 def _retries(value) -> int:

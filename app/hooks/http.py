@@ -26,8 +26,6 @@ MAX_TEXT_BYTES = 64 * 1024
 # What a failure message quotes of the body.
 ERROR_BODY_CHARS = 200
 READ_CHUNK = 64 * 1024
-# Statuses that say "try again later"; any other refused status will not change.
-RETRYABLE_STATUSES = frozenset({408, 429})
 
 
 @hook("http")
@@ -125,8 +123,10 @@ def _refused(request: HttpRequest, status: int, response) -> HookFailed:
     except (http.client.HTTPException, OSError):
         start = b""
     excerpt = _decode(start, response.headers).strip()[:ERROR_BODY_CHARS]
-    retryable = status >= 500 or status in RETRYABLE_STATUSES
-    return HookFailed(f"{request.method} {request.url} answered {status}: {excerpt}", retryable=retryable)
+    # Every refused status is retried, as API.md promises: a 404 or 403 is often
+    # a service being deployed or a permission being granted, and the retries
+    # are few and spaced before the call becomes an incident.
+    return HookFailed(f"{request.method} {request.url} answered {status}: {excerpt}", retryable=True)
 
 
 def _result(status: int, headers: http.client.HTTPMessage, body: bytes) -> dict:
@@ -135,7 +135,7 @@ def _result(status: int, headers: http.client.HTTPMessage, body: bytes) -> dict:
         "status": status,
         "headers": _headers(headers),
         "json": data,
-        "text": None if data is not None else _decode(body[:MAX_TEXT_BYTES], headers),
+        "text": _decode(body[:MAX_TEXT_BYTES], headers),
     }
 
 

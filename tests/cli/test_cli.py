@@ -35,7 +35,7 @@ def test_deploy_prints_one_line_per_definition_and_dedupes(baton):
     again = baton("deploy", "bpmn/service-request")
     assert again.stdout.strip() == "service-request v1 (unchanged)"
     dry = baton("deploy", "--dry-run", "bpmn/service-request")
-    assert dry.stdout.strip() == "service-request v1 (unchanged)"
+    assert dry.stdout.splitlines() == ["service-request v1 (unchanged)", "dry run: nothing deployed"]
 
 
 def test_an_invalid_bundle_lists_its_problems_and_deploys_nothing(baton, tmp_path):
@@ -47,7 +47,8 @@ def test_an_invalid_bundle_lists_its_problems_and_deploys_nothing(baton, tmp_pat
     assert "broken.bpmn:4:" in done.stderr and "nothing deployed" in done.stderr
     assert "service-request" not in done.stdout
     assert "service-request" not in baton("instances").stdout
-    assert baton("deploy", "--dry-run", "bpmn/service-request").stdout.strip() == "service-request v1 (new, dry run)"
+    assert baton("deploy", "--dry-run", "bpmn/service-request").stdout.splitlines() == \
+        ["service-request v1 (new)", "dry run: nothing deployed"]
 
 
 def test_validate(baton, tmp_path):

@@ -48,6 +48,18 @@ def test_a_camunda_external_task_names_its_hook_by_topic():
         ("notify", {"to": "ann", "text": "Your request is done."}, "tell_result")
 
 
+def test_camunda_maps_lists_and_the_result_variable_as_the_modeler_writes_them():
+    run, _ = start("camunda_structured.bpmn", {"tag": "LT-7", "holder": "bob", "since": "2026-11-01"})
+    [call] = run.take_service_calls()
+    assert call.result_variable == "answer"
+    assert call.params == {
+        "url": "https://assets.example/register",
+        "headers": {"X-Asset": "LT-7", "Accept": "application/json"},
+        "json": {"tag": "LT-7", "holders": ["ann", "bob", {"since": "2026-11-01"}]},
+        "timeout": 5,
+    }
+
+
 def test_a_failed_call_becomes_the_instance_failure_and_a_retry_asks_again():
     run, pair = start("spiff_lookup.bpmn", {"tag": "LT-7"})
     [call] = run.take_service_calls()

@@ -20,7 +20,7 @@ def test_get_returns_status_lowercased_headers_and_parsed_json(server, make_cont
     result = call({"url": server.url("/json")}, make_context())
     assert result["status"] == 200
     assert result["json"] == {"hello": "world", "n": 1}
-    assert result["text"] is None
+    assert json.loads(result["text"]) == result["json"]   # the body as text too, as API.md says
     assert result["headers"]["x-trace"] == "abc"
     assert result["headers"]["content-type"] == "application/json"
     assert result["headers"]["set-cookie"] == "a=1, b=2"
@@ -107,9 +107,9 @@ def test_the_cut_never_splits_a_character(server, make_context):
 
 @pytest.mark.parametrize(
     "status, retryable",
-    [(404, False), (400, False), (409, False), (503, True), (500, True), (429, True), (408, True)],
+    [(404, True), (400, True), (409, True), (503, True), (500, True), (429, True), (408, True)],
 )
-def test_a_refused_status_fails_quoting_the_body_and_retries_only_when_it_may_pass(
+def test_a_refused_status_fails_quoting_the_body_and_is_retried(
     status, retryable, server, make_context
 ):
     with pytest.raises(HookFailed) as failed:
@@ -127,7 +127,7 @@ def test_expect_accepts_other_statuses_and_refuses_the_rest(server, make_context
     assert result["text"] == "E" * 200 + "TAIL"
     with pytest.raises(HookFailed, match="answered 200") as failed:
         call({"url": server.url("/json"), "expect": [201]}, make_context())
-    assert failed.value.retryable is False
+    assert failed.value.retryable is True   # refused like any other status: retried, then an incident
 
 
 def test_a_timeout_is_a_retryable_failure(server, make_context):
