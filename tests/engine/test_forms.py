@@ -490,3 +490,46 @@ def test_dates_not_in_the_past_by_the_callers_clock():
 def test_not_in_past_belongs_on_dates(prop):
     assert one_problem({"type": "object", "properties": {"d": prop}}).message == \
         'notInPast is written "notInPast": true, on a date or date-time field.'
+
+
+def test_one_date_after_or_not_before_another_of_the_form():
+    form = Form({"type": "object", "properties": {
+        "opens": {"type": "string", "format": "date-time", "title": "Window opens"},
+        "closes": {"type": "string", "format": "date-time", "after": "opens"},
+        "start": {"type": "string", "format": "date", "title": "First day"},
+        "end": {"type": "string", "format": "date", "notBefore": "start"}}})
+    refused = {"opens": "2026-03-10T12:00:00Z", "closes": "2026-03-10T13:00:00+02:00",
+               "start": "2026-03-10", "end": "2026-03-09"}
+    assert validate_submission(form, refused) == {"closes": ["Must be later than Window opens."],
+                                                  "end": ["Must be no earlier than First day."]}
+    same = {"opens": "2026-03-10T12:00:00Z", "closes": "2026-03-10T12:00:00Z", "start": "2026-03-10",
+            "end": "2026-03-10"}
+    assert validate_submission(form, same) == {"closes": ["Must be later than Window opens."]}   # after is strict
+    assert validate_submission(form, {**same, "closes": "2026-03-10T12:01:00Z"}) == {}
+    # Only one of the two given, or the other one wrong: nothing to compare, and the format says the rest.
+    assert validate_submission(form, {"end": "2026-01-01"}) == {}
+    assert validate_submission(form, {"start": "soon", "end": "2026-01-01"}) == {
+        "start": ["Must be a date (YYYY-MM-DD)."]}
+
+
+def test_the_other_date_may_come_from_the_tasks_data_when_the_form_only_shows_it():
+    form = Form({"type": "object", "properties": {
+        "from": {"type": "string", "format": "date", "readOnly": True, "title": "Loan starts"},
+        "until": {"type": "string", "format": "date", "after": "from"}}})
+    assert validate_submission(form, {"until": "2026-03-01"}, current={"from": "2026-03-05"}) == {
+        "until": ["Must be later than Loan starts."]}
+    assert validate_submission(form, {"until": "2026-03-06"}, current={"from": "2026-03-05"}) == {}
+
+
+@pytest.mark.parametrize("prop", [
+    {"type": "string", "format": "date", "after": "nothing"},
+    {"type": "string", "format": "date", "after": "stamp"},       # a date-time: not the same format
+    {"type": "string", "after": "day"},                            # not a date itself
+    {"type": "string", "format": "date", "notBefore": "d"},       # itself
+])
+def test_after_and_not_before_name_another_date_of_the_same_format(prop):
+    schema = {"type": "object", "properties": {"day": {"type": "string", "format": "date"},
+                                               "stamp": {"type": "string", "format": "date-time"}, "d": prop}}
+    problem = one_problem(schema)
+    assert problem.element == "properties.d" and "names another field of this form with the same format" in \
+        problem.message

@@ -21,9 +21,11 @@ _ANNOTATIONS = {"title", "description", "default", "examples", "readOnly", "$com
 _NUMERIC = {"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "enum", "oneOf"}
 # multipleOf is left out on purpose: jsonschema divides floats, so 19.99 is "not a multiple of 0.01".
 _KEYWORDS = {   # what each kind of field may use besides _ANNOTATIONS and "type"
-    # notInPast is Baton's own (a date or date-time field: not before today / now);
-    # other JSON Schema tools ignore it.
-    "string": {"minLength", "maxLength", "pattern", "format", "enum", "oneOf", "notInPast"},
+    # notInPast, after and notBefore are Baton's own (a date or date-time field:
+    # not before today / now; later than / not earlier than another field of
+    # the form); other JSON Schema tools ignore them.
+    "string": {"minLength", "maxLength", "pattern", "format", "enum", "oneOf", "notInPast", "after",
+               "notBefore"},
     "number": _NUMERIC, "integer": _NUMERIC,
     "boolean": {"enum", "oneOf"},
     "array": {"items", "minItems", "maxItems", "uniqueItems"},
@@ -72,7 +74,25 @@ def check_form_schema(schema: Any, file: str) -> list[Problem]:
         problems += [problem(where, message) for where, message in found]
     problems += [problem("required", f"required names '{n}', which is not in properties.")
                  for n in schema.get("required", []) if n not in props]
+    problems += [problem(where, message) for where, message in _check_orderings(props)]
     return problems
+
+
+ORDERINGS = ("after", "notBefore")   # a date or date-time field compared with another of the form
+
+
+def _check_orderings(props: dict) -> list[tuple[str, str]]:
+    found = []
+    for name, prop in props.items():
+        for keyword in (k for k in ORDERINGS if isinstance(prop, dict) and k in prop):
+            other = props.get(prop[keyword]) if isinstance(prop[keyword], str) else None
+            kind = prop.get("format")
+            if kind not in ("date", "date-time") or not isinstance(other, dict) or other.get("format") != kind \
+                    or prop[keyword] == name:
+                found.append((f"properties.{name}", f"{keyword} is written on a date or date-time field and names "
+                                                    f"another field of this form with the same format, "
+                                                    f"got {prop[keyword]!r}."))
+    return found
 
 
 def _check_field(prop: Any, path: str, allow_array: bool) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from jsonschema import Draft7Validator, Draft202012Validator
 from jsonschema.validators import validator_for
 
 from app.engine.forms.schema import (
-    FORMAT_CHECKER, choice_text, choices, field_kind, read_only_fields, to_number)
+    FORMAT_CHECKER, ORDERINGS, choice_text, choices, field_kind, read_only_fields, to_number)
 from app.engine.model import Form
 
 MAX_FIELDS = 1_000        # top-level keys of one submission
@@ -60,6 +60,9 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
 
     With ``now`` (the caller's clock, aware), a date or date-time field marked
     ``"notInPast": true`` must not lie before it (a date: before its day).
+    A field with ``"after": "other"`` must be later than the form's field
+    ``other``, one with ``"notBefore": "other"`` not earlier (``other`` as
+    sent, or as the task's data holds it when the form only shows it).
 
     Read-only fields may be sent back only unchanged from ``current`` (the task's data);
     without ``current`` they may not be sent at all.  null, and "" for text, mean
@@ -112,21 +115,39 @@ def validate_submission(form: Form, data: Any, *, allow_unknown: bool = False,
             if prop.get("notInPast") is True and name not in errors and name not in unchecked \
                     and _in_the_past(data.get(name), prop.get("format"), now):
                 add(name, "Must not be in the past.")
+    for name, prop in compiled.props.items():
+        for keyword in (k for k in ORDERINGS if k in prop):
+            if name in errors or name in unchecked:
+                continue
+            other = prop[keyword]
+            mine = _moment(data.get(name), prop.get("format"))
+            theirs = _moment(data[other] if other in data else (current or {}).get(other), prop.get("format"))
+            if mine is None or theirs is None or other in errors:
+                continue
+            if mine < theirs or (keyword == "after" and mine == theirs):
+                title = compiled.props.get(other, {}).get("title") or other
+                add(name, f"Must be {'later than' if keyword == 'after' else 'no earlier than'} {title}.")
     return errors
 
 
-def _in_the_past(value: Any, kind: Any, now: datetime) -> bool:
-    """Is a valid date ("date") or date-time ("date-time", with its offset, as
-    the format check demands) before ``now``?"""
+def _moment(value: Any, kind: Any) -> date | datetime | None:
+    """A valid date or date-time field's value (a date-time with its offset, as
+    the format check demands); None for anything else."""
     if not isinstance(value, str):
-        return False
+        return None
     try:
-        if kind == "date":
-            return date.fromisoformat(value) < now.astimezone(timezone.utc).date()
-        moment = datetime.fromisoformat(value)
+        moment = date.fromisoformat(value) if kind == "date" else datetime.fromisoformat(value)
     except ValueError:
+        return None
+    return moment if kind == "date" or moment.tzinfo is not None else None
+
+
+def _in_the_past(value: Any, kind: Any, now: datetime) -> bool:
+    """Is a valid date ("date": its day) or date-time before ``now``?"""
+    moment = _moment(value, kind)
+    if moment is None:
         return False   # the format check has said so already
-    return moment.tzinfo is not None and moment < now
+    return moment < (now.astimezone(timezone.utc).date() if kind == "date" else now)
 
 
 def _too_big(data: dict) -> str | None:
