@@ -76,6 +76,22 @@ def test_known_escapes_are_refused(script, message):
     assert message in refusal(script).message
 
 
+def test_dates_format_with_strftime_and_format_specs():
+    data = run("a = now().strftime('%a %d %b %Y, %H:%M')\nb = f'{now():%d %B}'\nc = date(2026, 12, 24).strftime('%A')",
+               {"now": lambda: datetime(2026, 11, 22, 17, 5)})
+    assert (data["a"], data["b"], data["c"]) == ("Sun 22 Nov 2026, 17:05", "22 November", "Thursday")
+
+
+def test_the_import_strftime_needs_is_the_only_one_and_scripts_cannot_reach_it():
+    from app.engine.sandbox.safe_builtins import SAFE_BUILTINS
+
+    assert SAFE_BUILTINS["__import__"]("time").strftime
+    for name in ("os", "sys", "subprocess"):
+        with pytest.raises(ImportError):
+            SAFE_BUILTINS["__import__"](name)
+    assert "access to '__import__' is not allowed" in refusal("t = __import__('time')").message
+
+
 def test_refusals_at_compile_time_carry_the_line():
     error = refusal("a = 1\nb = 2\nc = a.__class__")
     assert (error.line_number, error.error_line) == (3, "c = a.__class__")

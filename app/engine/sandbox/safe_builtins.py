@@ -8,6 +8,7 @@ copy their input first.
 from __future__ import annotations
 
 import json
+import time
 import types
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -24,6 +25,16 @@ def _on_a_copy(pick):
     return call
 
 
+def _import_for_strftime(name, globals=None, locals=None, fromlist=(), level=0):
+    """CPython's ``datetime.strftime`` (and f"{moment:%d %b}") imports ``time``
+    through the builtins' ``__import__``; it is the only import a script's
+    code reaches. Scripts cannot name it: the compiler refuses import
+    statements and names that start with an underscore."""
+    if name == "time" and not level:
+        return time
+    raise ImportError(f"scripts cannot import {name!r}")
+
+
 SAFE_BUILTINS: dict[str, Any] = {
     **{f.__name__: f for f in (abs, all, any, bool, chr, dict, divmod, enumerate, float, frozenset, int,
                                isinstance, len, list, next, ord, repr, reversed, round, set, slice, sorted,
@@ -35,4 +46,5 @@ SAFE_BUILTINS: dict[str, Any] = {
     "getattr": _getattr, "hasattr": _hasattr,
     "datetime": datetime, "date": date, "timedelta": timedelta, "timezone": timezone,
     "json": types.SimpleNamespace(dumps=json.dumps, loads=json.loads),
+    "__import__": _import_for_strftime,
 }
