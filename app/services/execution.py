@@ -23,7 +23,7 @@ from app.models import HumanTask, Incident, Instance
 
 from . import rows
 from .audit import record as audit
-from .job_rows import new_message_job, new_service_job, set_message_waits, set_timer_job
+from .job_rows import drop_timer_job, new_message_job, new_service_job, set_message_waits, set_timer_job
 from .context import now, setting
 from .processes import LoadedProcess
 
@@ -119,6 +119,8 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     for message in sent_messages:
         session.add(new_message_job(instance.id, message, at))
     if status == "completed":
+        if not new:
+            drop_timer_job(session, instance.id)   # a timer it no longer waits on would fire for nothing
         audit(session, instance, "instance_completed", at, actor)
     elif failure is not None:
         session.add(Incident(instance_id=instance.id, element=failure.element, message=failure.message,

@@ -25,11 +25,16 @@ def set_timer_job(session, instance_id: int, due_at: datetime, at: datetime) -> 
 
     Replaced whenever the instance saves while waiting on a timer. A job left
     behind when the instance stops waiting (its task was completed first) is
-    not looked for on every save: it fires, finds nothing due, and goes.
+    not looked for on every save: it fires, finds nothing due, and goes; one
+    left when the instance completes goes then (``drop_timer_job``).
     """
-    session.execute(sa.delete(Job).where(Job.instance_id == instance_id, Job.kind == "timer"))
+    drop_timer_job(session, instance_id)
     session.add(Job(kind="timer", instance_id=instance_id, task_id="", element="", hook="", params={},
                     result_variable="", attempts=0, max_attempts=1, due_at=due_at, created_at=at))
+
+
+def drop_timer_job(session, instance_id: int) -> None:
+    session.execute(sa.delete(Job).where(Job.instance_id == instance_id, Job.kind == "timer"))
 
 
 def new_message_job(instance_id: int, message: SentMessage, at: datetime) -> Job:

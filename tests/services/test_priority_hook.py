@@ -31,8 +31,21 @@ def test_an_sla_breach_raises_the_open_task_and_the_work_goes_on(app, app_ctx, d
     assert "task_priority_raised" in events
 
 
+def test_a_list_of_steps_raises_those_still_open(app_ctx, deploy, make_user, clock):
+    deploy({"sla.bpmn": BPMN.read_bytes()})
+    case = instances.start_instance("sla", make_user("ann"), data={})
+    [task] = case.open_tasks
+    context = HookContext(instance_id=case.id, task_id="t", element="e", attempt=1, now=clock.now(), secrets={})
+    assert raise_priority({"element": ["resolve", "closed-already"], "priority": 80}, context) == \
+        {"raised": [task.id]}
+    db.session.remove()
+    assert db.session.get(HumanTask, task.id).priority == 80
+
+
 @pytest.mark.parametrize("params, named", [
     ({"priority": 90}, "element"),
+    ({"element": [], "priority": 90}, "element"),
+    ({"element": ["resolve", 7], "priority": 90}, "element"),
     ({"element": "resolve", "priority": 101}, "priority"),
     ({"element": "resolve", "priority": "high"}, "priority"),
     ({"element": "resolve", "priority": 90, "colour": "red"}, "colour"),
