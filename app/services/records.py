@@ -19,7 +19,7 @@ from app.database import fresh, is_postgres, write_transaction
 from app.models import Record, db
 
 from .context import now
-from .errors import InvalidData
+from .errors import Conflict, InvalidData
 
 COLLECTION_NAME = re.compile(r"[A-Za-z0-9_.-]{1,100}")
 MAX_KEY_LENGTH = 200
@@ -85,6 +85,88 @@ def next_number(collection: str, key: str) -> int:
         record.value = {**record.value, "last": last + 1}
         record.updated_at = at
         return last + 1
+
+
+CHANGES = ("set", "add", "append", "remove")
+
+
+def update(collection: str, key: str, *, expect: dict | None = None, set: dict | None = None,
+           add: dict | None = None, append: dict | None = None, remove: dict | None = None) -> Record:
+    """Change some fields of a record in one locked step, so two processes
+    changing one record at once (handing out the same asset, taking the last
+    seat) cannot lose each other's change:
+
+    expect  {field: value} the record must hold now, else ``Conflict``
+            (nothing changes); with ``expect``, a missing record is a conflict
+            too, without it one is created from the changes
+    set     {field: value} to replace
+    add     {field: number} to add to a number field (a missing field counts as 0)
+    append  {field: value} to add to a list field unless it holds it already
+    remove  {field: value} to take out of a list field
+    """
+    collection, key = _collection(collection), _key(key)
+    expect = _where(expect, "expect")
+    changes = {name: _changes(name, given) for name, given in
+               (("set", set), ("add", add), ("append", append), ("remove", remove))}
+    if not any(changes.values()):
+        raise _invalid("set", "Name at least one change (set, add, append or remove).")
+    at = now()
+    with write_transaction() as session:
+        record = session.scalars(fresh(sa.select(Record).where(
+            Record.collection == collection, Record.key == key).with_for_update())).one_or_none()
+        if record is None and expect:
+            raise Conflict(f"There is no record {key!r} in {collection!r}.")
+        current = dict(record.value) if record is not None else {}
+        for field, wanted in expect.items():
+            if field not in current or not _equal(current[field], wanted):
+                raise Conflict(f"Record {key!r} in {collection!r}: {field} is "
+                               f"{_shown(current.get(field)) if field in current else 'missing'}, "
+                               f"expected {_shown(wanted)}.")
+        value = _value(_changed(current, changes))
+        if record is None:
+            record = Record(collection=collection, key=key, value=value, created_at=at, updated_at=at)
+            session.add(record)
+        else:
+            record.value, record.updated_at = value, at
+        session.flush()
+        return record
+
+
+def _changes(name: str, given: Any) -> dict:
+    if given is None:
+        return {}
+    if not isinstance(given, dict) or not all(isinstance(f, str) and f for f in given):
+        raise _invalid(name, f"Must be an object of field names and values, got {_shown(given)}.")
+    if name == "add" and not all(_is_comparable(v) and isinstance(v, (int, float)) and not isinstance(v, bool)
+                                 for v in given.values()):
+        raise _invalid(name, "Each value must be a finite number.")
+    return given
+
+
+def _changed(current: dict, changes: dict[str, dict]) -> dict:
+    value = {**current, **changes["set"]}
+    for field, amount in changes["add"].items():
+        base = value.get(field, 0)
+        if isinstance(base, bool) or not isinstance(base, (int, float)):
+            raise _invalid("add", f"Field {field!r} holds {_shown(base)}, not a number.")
+        value[field] = base + amount
+    for name in ("append", "remove"):
+        for field, item in changes[name].items():
+            items = value.get(field, [])
+            if not isinstance(items, list):
+                raise _invalid(name, f"Field {field!r} holds {_shown(items)}, not a list.")
+            if name == "append":
+                value[field] = items if any(_equal(i, item) for i in items) else [*items, item]
+            else:
+                value[field] = [i for i in items if not _equal(i, item)]
+    return value
+
+
+def _equal(a: Any, b: Any) -> bool:
+    """Equal as JSON values: 5 equals 5.0, but true is not 1 and "5" is not 5."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return type(a) is type(b) and a == b
+    return a == b and (isinstance(a, (int, float)) == isinstance(b, (int, float)))
 
 
 def delete(collection: str, key: str) -> bool:
@@ -165,20 +247,20 @@ def _unstorable(data: Any) -> str | None:
     return None
 
 
-def _where(where: Any) -> dict:
+def _where(where: Any, name: str = "where") -> dict:
     if where is None:
         return {}
     if not isinstance(where, dict):
-        raise _invalid("where", f"Must be an object of field names and values, got {_type_name(where)}.")
+        raise _invalid(name, f"Must be an object of field names and values, got {_type_name(where)}.")
     if len(where) > MAX_CONDITIONS:
-        raise _invalid("where", f"May name at most {MAX_CONDITIONS} fields.")
+        raise _invalid(name, f"May name at most {MAX_CONDITIONS} fields.")
     for field, wanted in where.items():
         if not isinstance(field, str) or not 1 <= len(field) <= MAX_FIELD_LENGTH or UNQUERYABLE_FIELD.search(field):
-            raise _invalid("where", f"Field names must be text of 1 to {MAX_FIELD_LENGTH} characters without "
-                                    f"quotes, backslashes or control characters, got {_shown(field)}.")
+            raise _invalid(name, f"Field names must be text of 1 to {MAX_FIELD_LENGTH} characters without "
+                                 f"quotes, backslashes or control characters, got {_shown(field)}.")
         if not _is_comparable(wanted):
-            raise _invalid("where", f"The value for {field!r} must be a string, a finite number, a boolean or "
-                                    f"null, got {_shown(wanted)}.")
+            raise _invalid(name, f"The value for {field!r} must be a string, a finite number, a boolean or "
+                                 f"null, got {_shown(wanted)}.")
     return where
 
 

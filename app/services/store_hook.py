@@ -6,16 +6,22 @@ importing this module registers it (app/worker.py's ``load_hooks`` does).
 The worker calls hooks outside any transaction: reads run on their own, each
 write opens its own ``write_transaction``.
 
-    action      "get" | "put" | "query" | "delete" | "next" (``operation`` is
-                accepted as another name for it)
+    action      "get" | "put" | "update" | "query" | "delete" | "next"
+                (``operation`` is accepted as another name for it)
     collection  the collection's name (all operations)
     key         the record's key (get, put, delete; next: the sequence's name)
     value       the JSON object to store (put)
+    expect, set, add, append, remove
+                update only: change some fields in one locked step, if the
+                record holds what ``expect`` says (records.update); when it
+                does not, the hook raises the BPMN error ``store-conflict``,
+                which an error boundary event on the task can catch ("the
+                asset was taken meanwhile: pick another")
     required    get only: true makes a missing record a failure, not None
     where       query only: {field: value} that records must all equal
     limit       query only: at most this many records (default 100, at most 1000)
 
-Results: get → the value or None; put → the stored value; delete →
+Results: get → the value or None; put, update → the stored value; delete →
 {"deleted": bool}; query → [{"key", "value"}, ...] in key order; next → the
 sequence's next number (1, 2, ...), for references such as INC-000042.
 """
@@ -26,22 +32,24 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from app.hooks import HookContext, HookFailed, hook
+from app.hooks import BpmnError, HookContext, HookFailed, hook
 from app.models import db
 
 from . import records
-from .errors import InvalidData
+from .errors import Conflict, InvalidData
 
 PARAMETERS = {
     "get": ("collection", "key", "required"),
     "put": ("collection", "key", "value"),
+    "update": ("collection", "key", "expect", *records.CHANGES),
     "query": ("collection", "where", "limit"),
     "delete": ("collection", "key"),
     "next": ("collection", "key"),
 }
-REQUIRED = {"get": ("collection", "key"), "put": ("collection", "key", "value"),
+REQUIRED = {"get": ("collection", "key"), "put": ("collection", "key", "value"), "update": ("collection", "key"),
             "query": ("collection",), "delete": ("collection", "key"), "next": ("collection", "key")}
 MAX_ERROR_CHARS = 200
+CONFLICT = "store-conflict"   # the BPMN error code of an update whose expectation failed
 
 
 @hook("store")
@@ -52,12 +60,17 @@ def store_hook(params: dict, context: HookContext) -> Any:
             return _get(given)
         if operation == "put":
             return records.put(given["collection"], given["key"], given["value"]).value
+        if operation == "update":
+            changes = {name: given.get(name) for name in ("expect", *records.CHANGES)}
+            return records.update(given["collection"], given["key"], **changes).value
         if operation == "delete":
             return {"deleted": records.delete(given["collection"], given["key"])}
         if operation == "next":
             return records.next_number(given["collection"], given["key"])
         found = records.query(given["collection"], given.get("where"), given.get("limit"))
         return [{"key": record.key, "value": record.value} for record in found]
+    except Conflict as conflict:
+        raise BpmnError(CONFLICT, conflict.message) from None
     except InvalidData as invalid:
         # A mistake in the diagram or its data: the same call would fail again.
         field, messages = next(iter(invalid.fields.items()))

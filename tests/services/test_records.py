@@ -9,7 +9,7 @@ import pytest
 
 from app.models import db
 from app.services import records
-from app.services.errors import InvalidData
+from app.services.errors import Conflict, InvalidData
 
 
 @pytest.fixture
@@ -239,3 +239,74 @@ def test_bad_conditions_are_refused(app_ctx, where):
     with pytest.raises(InvalidData) as refused:
         records.query("licences", where)
     assert list(refused.value.fields) == ["where"]
+
+
+# --- update: some fields, in one locked step ---
+
+def test_update_sets_adds_appends_and_removes_fields(app_ctx):
+    records.put("licences", "figma", {"product": "Figma", "seats": 4, "assigned": ["sam"]})
+    changed = records.update("licences", "figma", set={"vendor": "Figma Inc."}, add={"seats": 2},
+                             append={"assigned": "alice"}, remove={"assigned": "sam"})
+    assert changed.value == {"product": "Figma", "seats": 6, "assigned": ["alice"], "vendor": "Figma Inc."}
+    # Appending what is there already changes nothing; a missing list or number starts empty.
+    again = records.update("licences", "figma", append={"assigned": "alice", "waiting": "bob"}, add={"bought": 1})
+    assert (again.value["assigned"], again.value["waiting"], again.value["bought"]) == (["alice"], ["bob"], 1)
+    assert records.get("licences", "figma").value == again.value
+
+
+def test_update_refuses_when_the_record_is_not_as_expected_and_changes_nothing(app_ctx):
+    records.put("assets", "LAP-1", {"status": "on_loan", "holder": "ann"})
+    with pytest.raises(Conflict, match="status is 'on_loan', expected 'available'"):
+        records.update("assets", "LAP-1", expect={"status": "available"}, set={"holder": "bob"})
+    assert records.get("assets", "LAP-1").value == {"status": "on_loan", "holder": "ann"}
+    with pytest.raises(Conflict, match="no record 'LAP-2'"):
+        records.update("assets", "LAP-2", expect={"status": "available"}, set={"holder": "bob"})
+    taken = records.update("assets", "LAP-1", expect={"status": "on_loan", "holder": "ann"},
+                           set={"status": "available", "holder": None})
+    assert taken.value == {"status": "available", "holder": None}
+    # Without expectations a missing record is made from the changes.
+    assert records.update("assets", "LAP-3", set={"status": "available"}).value == {"status": "available"}
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({}, "set"),
+    ({"set": ["status"]}, "set"),
+    ({"add": {"seats": "two"}}, "add"),
+    ({"add": {"product": 1}}, "add"),           # the field holds text
+    ({"append": {"product": "x"}}, "append"),   # not a list
+    ({"expect": {"a": [1]}, "set": {"b": 1}}, "expect"),
+])
+def test_update_refuses_changes_it_cannot_make(app_ctx, changes, field):
+    records.put("licences", "figma", {"product": "Figma"})
+    with pytest.raises(InvalidData) as refused:
+        records.update("licences", "figma", **changes)
+    assert list(refused.value.fields) == [field]
+    assert records.get("licences", "figma").value == {"product": "Figma"}
+
+
+def test_two_workers_taking_the_same_asset_one_gets_it(app):
+    import threading
+
+    with app.app_context():
+        records.put("assets", "LAP-1", {"status": "available", "holder": None})
+        db.session.remove()
+    won, lost = [], []
+
+    def take(who: str):
+        with app.app_context():
+            try:
+                records.update("assets", "LAP-1", expect={"status": "available"},
+                               set={"status": "on_loan", "holder": who})
+                won.append(who)
+            except Conflict:
+                lost.append(who)
+            finally:
+                db.session.remove()
+    threads = [threading.Thread(target=take, args=(f"p{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(won) == 1 and len(lost) == 3
+    with app.app_context():
+        assert records.get("assets", "LAP-1").value == {"status": "on_loan", "holder": won[0]}

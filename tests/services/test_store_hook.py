@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import app.services.store_hook  # noqa: F401 - registers "store", as the worker's load_hooks does
-from app.hooks import HookContext, HookFailed, call_hook, default_registry
+from app.hooks import BpmnError, HookContext, HookFailed, call_hook, default_registry
 from app.models import Incident, Instance, db
 from app.services import instances, jobs, records
 from tests.support.bpmn import service_process
@@ -114,6 +114,18 @@ def test_each_operation_answers_plain_json(app_ctx):
         [{"key": "A-1", "value": {"n": [1, 2]}}]
     assert call(action="delete", collection="assets", key="A-1") == {"deleted": True}
     assert call(action="delete", collection="assets", key="A-1") == {"deleted": False}
+
+
+def test_update_changes_fields_and_a_failed_expectation_is_the_store_conflict_error(app_ctx):
+    call(action="put", collection="assets", key="A-1", value={"status": "available", "holder": None})
+    assert call(action="update", collection="assets", key="A-1", expect={"status": "available"},
+                set={"status": "on_loan", "holder": "ann"}) == {"status": "on_loan", "holder": "ann"}
+    with pytest.raises(BpmnError) as conflict:
+        call(action="update", collection="assets", key="A-1", expect={"status": "available"},
+             set={"holder": "bob"})
+    assert conflict.value.code == "store-conflict" and "expected 'available'" in conflict.value.message
+    with pytest.raises(HookFailed, match="'add'"):
+        call(action="update", collection="assets", key="A-1", add={"holder": 1})
 
 
 def test_next_counts_each_sequence_on_its_own(app_ctx):
