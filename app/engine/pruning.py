@@ -39,6 +39,22 @@ Which tasks future execution reads (SpiffWorkflow 3.2.0, checked in the code):
   to live tasks: ad hoc subprocesses treat the root's children as their
   branches.
 
+Two kinds of task pile up on a step reminded by a repeating non-interrupting
+timer (an overdue loan reminded daily for months), one of each per firing:
+
+- A waiting BoundaryEventJoin under the timer: each firing adds a child for
+  each of the event's outputs, the join included. It never fires: when the
+  step ends, the join under the step itself is updated first, fires, and
+  cancels the others (``Join._do_join``). Such spares are dropped, with
+  anything under them, while the step and its own join are still there.
+- A pending token of the process's EndJoin (the reminder's path ends at an
+  end event, the process does not). The EndJoin waits for no token (it fires
+  when nothing else is unfinished); its tokens only bring their paths' data
+  into the final data, in arrival order. Of the tokens that arrived through
+  one end event only the latest is kept: each later arrival's data overrides
+  the earlier ones' values, so only a field set on an earlier arrival and
+  never again would be missed.
+
 Every other task goes; kept tasks hang under their nearest kept ancestor, so
 ancestor relations among kept tasks hold and children keep their order.
 Task data is not touched: each task holds its own copy and the serializer
@@ -53,6 +69,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventJoin, _EndJoin
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.specs.Join import Join
@@ -126,7 +144,9 @@ class _TreeIndex:
 
 def _prune_tree(workflow) -> None:
     index = _TreeIndex(workflow.task_tree)
-    live = [t for t in index.order if t.has_state(LIVE_STATES)]
+    spare = _spare_boundary_joins(index)
+    live = [t for t in index.order if t.has_state(LIVE_STATES)
+            and not any(index.is_ancestor(s, t) or s is t for s in spare)]
     if live:
         keep = _needed_tasks(workflow.task_tree, live, index)
     else:
@@ -167,6 +187,25 @@ def _needed_tasks(root: Task, live: list[Task], index: _TreeIndex) -> set[UUID]:
     return keep
 
 
+def _spare_boundary_joins(index: _TreeIndex) -> list[Task]:
+    """Waiting BoundaryEventJoins that a non-interrupting boundary event added
+    under itself, while the step it is attached to still has its own join
+    (see the module docstring)."""
+    spare = []
+    for task in index.order:
+        spec, parent = task.task_spec, task.parent
+        if not (isinstance(spec, BoundaryEventJoin) and task.state == TaskState.WAITING and parent is not None
+                and isinstance(parent.task_spec, BoundaryEvent) and not parent.task_spec.cancel_activity):
+            continue
+        split = parent.parent
+        main = next((c for c in split.children if not isinstance(c.task_spec, BoundaryEvent)), None) \
+            if split is not None else None
+        if main is not None and main.has_state(TaskState.NOT_FINISHED_MASK) \
+                and any(c.task_spec is spec for c in main.children):
+            spare.append(task)
+    return spare
+
+
 def _find_ancestor(task: Task, spec_name: str) -> Task | None:
     # Task.find_ancestor, without one level of recursion per tree level.
     parent = task.parent
@@ -183,10 +222,15 @@ def _pending_join_tokens(index: _TreeIndex) -> list[Task]:
     pending = []
     for tasks in by_spec.values():
         fired = [t for t in tasks if t.state == TaskState.COMPLETED]
-        for task in tasks:
-            if task.state == TaskState.CANCELLED and not any(
-                    not index.related(task, f) for f in fired):
-                pending.append(task)
+        waiting = [t for t in tasks if t.state == TaskState.CANCELLED and not any(
+            not index.related(t, f) for f in fired)]
+        if waiting and isinstance(waiting[0].task_spec, _EndJoin):
+            # Only the latest token through each end event (see the module docstring).
+            latest: dict[str, Task] = {}
+            for task in sorted(waiting, key=lambda t: t.last_state_change):
+                latest[task.parent.task_spec.name if task.parent else ""] = task
+            waiting = list(latest.values())
+        pending.extend(waiting)
     return pending
 
 

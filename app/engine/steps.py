@@ -2,11 +2,12 @@
 since it was last read, as events with the BPMN element each stands for."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, MultiInstanceTask
 from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
 from SpiffWorkflow.util.task import TaskState
 
@@ -22,6 +23,10 @@ class StepEvent:
     state: str               # 'COMPLETED', 'CANCELLED' or 'ERROR'
     at: datetime
     actor: str | None = None  # who completed it, for human tasks completed through complete_task
+    # One instance of a multi-instance step: the item it was for ("system: email, level: standard"),
+    # so a trail of five revocations says which five. The step as a whole: how many instances it ran.
+    item: str | None = None
+    instances: int | None = None
 
 
 class StepLog:
@@ -54,7 +59,8 @@ class StepLog:
                 task_id=str(task.id), bpmn_id=spec.bpmn_id, name=spec.bpmn_name or spec.bpmn_id,
                 type=element_type(spec), state=TaskState.get_name(task.state),
                 at=datetime.fromtimestamp(task.last_state_change, tz=timezone.utc),
-                actor=self._actors.pop(task.id, None)))
+                actor=self._actors.pop(task.id, None), item=_item_of(task),
+                instances=_instances_of(task)))
         self._seen = {t.id: t.state for t in tasks}
 
     def take(self) -> list[StepEvent]:
@@ -70,6 +76,33 @@ class StepLog:
             # fired it is bookkeeping, not an event.
             return bool(self._seen.get(task.id, 0) & _REACHED) and not isinstance(task.task_spec, UnstructuredJoin)
         return True
+
+
+MAX_ITEM = 120
+
+
+def _instances_of(task) -> int | None:
+    """For a multi-instance step as a whole, how many instances it ran (its
+    children also hold the step after it)."""
+    spec = task.task_spec
+    if not isinstance(spec, MultiInstanceTask):
+        return None
+    return sum(1 for child in task.children if child.task_spec.name == spec.task_spec)
+
+
+def _item_of(task) -> str | None:
+    """For one instance of a multi-instance step, its input item as a short text."""
+    parent = task.parent.task_spec if task.parent is not None else None
+    if not isinstance(parent, MultiInstanceTask) or parent.input_item is None:
+        return None
+    item = task.data.get(parent.input_item.bpmn_id)
+    if isinstance(item, dict):
+        text = ", ".join(f"{k}: {v}" for k, v in item.items() if isinstance(v, (str, int, float)) and v != "")
+    elif isinstance(item, (str, int, float)):
+        text = str(item)
+    else:
+        text = json.dumps(item, ensure_ascii=False, default=str)
+    return text if len(text) <= MAX_ITEM else text[:MAX_ITEM - 1] + "…"
 
 
 # The BPMN elements behind task spec classes (and their subclasses).

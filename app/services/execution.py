@@ -85,7 +85,9 @@ def save_run(session, instance: Instance, process: LoadedProcess, run: WorkflowR
     seen = set(steps)
     for step in run.take_step_log():
         state = step.state.lower()   # the engine reports SpiffWorkflow's names: COMPLETED, CANCELLED, ERROR
-        audit(session, instance, f"step_{state}", at, actor, step.bpmn_id, {"name": step.name, "type": step.type})
+        details = {"name": step.name, "type": step.type}
+        details.update({k: v for k, v in (("item", step.item), ("instances", step.instances)) if v is not None})
+        audit(session, instance, f"step_{state}", at, actor, step.bpmn_id, details)
         if state == "completed" and step.bpmn_id not in seen:
             seen.add(step.bpmn_id)
             steps.append(step.bpmn_id)

@@ -78,6 +78,17 @@ def test_complete_task_merges_data_runs_and_logs_each_diagram_step():
     assert run.data == {"divisor": 5, "category": "hardware", "share": 2.0}
 
 
+def test_each_instance_of_a_multi_instance_step_is_logged_with_its_item():
+    run, _ = start("loop_multiinstance", {"counter": 0, "limit": 1, "tally": [],
+                                           "reviewers": [{"name": "ann", "role": "lead", "seats": [1]}, "bob"]})
+    run.take_step_log()
+    for task in run.human_tasks():
+        run.complete_task(task.id, {"vote_cast": 1})
+    votes = [(e.bpmn_id, e.item, e.instances) for e in run.take_step_log() if e.bpmn_id == "vote"]
+    # Each instance names its item (a dict by its plain fields), then the step as a whole how many ran.
+    assert votes == [("vote", "name: ann, role: lead", None), ("vote", "bob", None), ("vote", None, 2)]
+
+
 def test_step_log_survives_until_dump_and_is_not_repeated_after_restore():
     run, spec_pair = start("runtime_basics", {"divisor": 5})
     run.complete_task(only_task(run).id, {})

@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 
 from app.clock import FrozenClock
 from app.engine.bundle import load_bundle
+from app.engine import runtime
 from app.engine.runtime import RunNotActive, WorkflowRun
 from app.engine.sandbox import SandboxedScriptEngine
 from app.engine.serializer import dump_spec, load_spec
@@ -224,3 +225,35 @@ def test_where_a_run_waits_on_no_person():
     assert waiting.reload().waiting_steps() == {"wait": "Wait"}
     watched = Case("spiff_interrupting.bpmn")
     assert watched.open_tasks() == ["review"] and watched.run.waiting_steps() == {}
+
+
+def test_a_reminder_repeated_for_months_keeps_the_stored_state_flat():
+    # An overdue loan reminded daily: each firing runs the reminder's path to its own end event.
+    case = Case("spiff_daily_reminder.bpmn")
+    sizes = {}
+    for day in range(1, 401):
+        case.at(T0 + timedelta(days=day, seconds=1))
+        if day in (10, 400):
+            sizes[day] = (len(case.run.dump()), len(case.run.workflow.tasks))
+    assert sizes[400][1] == sizes[10][1]                        # not one task more after 390 more reminders
+    assert abs(sizes[400][0] - sizes[10][0]) <= 8               # bytes: a later date or two in the text
+    assert case.open_tasks() == ["return"]
+    [loan] = case.run.human_tasks()
+    case.run.complete_task(loan.id, {"condition": "good"})
+    assert case.run.status == "completed" and case.run.next_timer_due() is None
+    assert case.run.data["condition"] == "good"
+    assert case.run.data["reminded"] == (T0 + timedelta(days=399, seconds=1)).isoformat()
+
+
+def test_the_reminders_end_with_the_same_data_as_in_a_tree_never_pruned(monkeypatch):
+    def thirty_days_then_returned() -> dict:
+        case = Case("spiff_daily_reminder.bpmn")
+        for day in range(1, 31):
+            case.at(T0 + timedelta(days=day, seconds=1))
+        [loan] = case.run.human_tasks()
+        case.run.complete_task(loan.id, {"condition": "fair"})
+        return case.run.data
+
+    pruned = thirty_days_then_returned()
+    monkeypatch.setattr(runtime, "prune", lambda workflow: None)
+    assert thirty_days_then_returned() == pruned

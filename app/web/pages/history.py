@@ -8,7 +8,7 @@ by their name ("timer fired"), so new kinds of events never vanish.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from app.models import AuditEvent
@@ -68,12 +68,21 @@ def tell(events: list[AuditEvent], names: dict[str, str], people: dict[str, str]
     names (steps' events carry theirs, and fill it further); ``people`` maps
     user names to display names."""
     names = step_names(events, names)
-    told = []
+    told, previous = [], None
     for event in events:
         entry = _tell(event, names, people)
         if entry is not None:
             told.append(entry)
+        elif _item_of_the_task_just_completed(event, previous):
+            # One person's share of a multi-instance step: their "completed" says which item.
+            told[-1] = replace(told[-1], text=f"{told[-1].text} for {event.data['item']}")
+        previous = event if entry is not None else None
     return told
+
+
+def _item_of_the_task_just_completed(event: AuditEvent, previous: AuditEvent | None) -> bool:
+    return (previous is not None and previous.type == "task_completed" and event.type == "step_completed"
+            and event.element == previous.element and bool((event.data or {}).get("item")))
 
 
 def _tell(event: AuditEvent, names: dict[str, str], people: dict[str, str]) -> HistoryEntry | None:
@@ -88,10 +97,20 @@ def _tell(event: AuditEvent, names: dict[str, str], people: dict[str, str]) -> H
     sentence, tone = _SENTENCES.get(event.type, (None, "step"))
     if event.type == "step_completed" and data.get("type") in _REACHED:
         sentence = _REACHED[data["type"]]
+    elif event.type == "step_completed" and data.get("item"):
+        sentence = "{what} finished for " + data["item"].replace("{", "{{").replace("}", "}}")
+    elif event.type == "step_completed" and data.get("instances") is not None:
+        sentence = _all_instances(data["instances"])
     if sentence is None:   # a kind of event added after this module: say its name
         sentence = event.type.replace("_", " ").capitalize() + (": {what}" if event.element else "")
     detail = str(data.get("message") or data.get("reason") or "") if tone == "problem" else ""
     return HistoryEntry(at=event.at, text=sentence.format(who=who, what=what), tone=tone, detail=detail)
+
+
+def _all_instances(count) -> str:
+    if count == 0:
+        return "{what} had nothing to do"
+    return "{what} finished for its one item" if count == 1 else f"{{what}} finished for all {count} items"
 
 
 def actors(events: list[AuditEvent]) -> set[str]:
