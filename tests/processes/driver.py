@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from app.models import AuditEvent, Instance, OutboxMessage, Record, User, db
 from app.services import instances, messages, tasks
+from app.web.pages.rich_text import fill_template
 from app.worker import run_once
 
 
@@ -39,7 +40,9 @@ class Desk:
 
     def work(self, user: User, instance: Instance, bpmn_id: str, data: dict) -> Instance:
         """Claim the step from the inbox and complete it, as a person does in the
-        browser; then the worker runs what became due."""
+        browser (after reading its instructions, which must fill in); then the
+        worker runs what became due."""
+        self.instructions(user, instance, bpmn_id)
         task = self.task(user, instance, bpmn_id)
         if task.assignee != user.username:
             tasks.claim(task.id, user)
@@ -79,6 +82,14 @@ class Desk:
                  if t.bpmn_id == bpmn_id and t.state == "open"]
         assert len(found) == 1, f"{user.username} does not see exactly one open {bpmn_id}: {found}"
         return found[0]
+
+    def instructions(self, user: User, instance: Instance, bpmn_id: str) -> str:
+        """The step's instructions as its page shows them, filled with its data;
+        Jinja that does not fill in would be shown to people as written."""
+        detail = tasks.get_task(self.task(user, instance, bpmn_id).id, user)
+        filled = fill_template(detail.instructions, detail.data)
+        assert "{{" not in filled and "{%" not in filled, (bpmn_id, filled)
+        return filled
 
     def data_of(self, user: User, instance: Instance, bpmn_id: str) -> dict:
         """What the step's form shows (the data at that step)."""

@@ -39,7 +39,6 @@ from app.engine.bundle import load_bundle
 from app.models import AuditEvent, Incident, Instance, Job, OutboxMessage, db
 from app.services import instances, jobs, records, tasks
 from app.services.errors import Forbidden, InvalidData
-from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
 from .diagram_checks import NS, diagram_problems, flow_nodes
@@ -142,20 +141,6 @@ def ask(desk: Desk, people: People, **changes) -> Instance:
     return desk.start(people.alice, {**REQUEST, **changes})
 
 
-def work(desk: Desk, user, case, step: str, data: dict) -> Instance:
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    filled = fill_template(detail.instructions, detail.data)
-    assert "{{" not in filled and "{%" not in filled, (step, filled)
-    return desk.work(user, case, step, data)
-
-
-def instructions(desk: Desk, user, case, step: str) -> str:
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    return fill_template(detail.instructions, detail.data)
-
-
 def inboxes(desk: Desk, people: People, case) -> dict[str, list[str]]:
     """Who may work on what in this case now (only people with something to do)."""
     found = {user.username: desk.inbox(user, case) for user in people.everyone()}
@@ -185,15 +170,15 @@ def custody(desk: Desk) -> dict[str, dict]:
 def lent(desk: Desk, people: People, **changes) -> Instance:
     """A laptop asked for, approved by mona and handed out by ada: LAP-0004 from 2026-01-05."""
     case = ask(desk, people, **changes)
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
-    case = work(desk, people.ada, case, "hand-out-asset", RIGHT_TAG)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.ada, case, "hand-out-asset", RIGHT_TAG)
     assert inboxes(desk, people, case) == {"ada": ["record-return"], "axel": ["record-return"]}
     return case
 
 
 def give_back(desk: Desk, people: People, case, condition: str = "good", notes: str | None = None) -> Instance:
     data = {"return_condition": condition} | ({"return_notes": notes} if notes else {})
-    return work(desk, people.axel, case, "record-return", data)
+    return desk.work(people.axel, case, "record-return", data)
 
 
 def on_day(desk: Desk, day: str, hour: int = 9) -> None:
@@ -267,7 +252,7 @@ def test_the_request_is_numbered_checked_and_goes_to_the_borrowers_manager_only(
     for outsider in (people.max, people.alice, people.ada):
         with pytest.raises(Forbidden):
             tasks.claim(approval.id, outsider)
-    assert instructions(desk, people.mona, case, "approve-loan").startswith(
+    assert desk.instructions(people.mona, case, "approve-loan").startswith(
         "**Alice Martin** asks to borrow a **laptop** from 2026-01-06 until 2026-01-16 (loan LOAN-000001).")
     assert told(desk, people) == {}
 
@@ -277,7 +262,7 @@ def test_a_borrower_without_a_manager_on_record_is_approved_by_any_manager(desk,
     case = desk.start(bob, REQUEST)
     assert (case.data["borrower_name"], case.data["borrower_manager"]) == ("bob", None)
     assert desk.inbox(people.mona, case) == desk.inbox(people.max, case) == ["approve-loan"]
-    case = work(desk, people.max, case, "approve-loan", APPROVE)
+    case = desk.work(people.max, case, "approve-loan", APPROVE)
     assert desk.who_did_what(case) == [("approve-loan", "max", ["manager"])]
     assert desk.inbox(people.ada, case) == ["hand-out-asset"]
 
@@ -296,7 +281,7 @@ def test_no_asset_of_the_type_available_tells_the_borrower_and_ends(desk, people
 
 def test_a_rejected_loan_tells_the_borrower_why_and_ends(desk, people):
     case = ask(desk, people)
-    case = work(desk, people.mona, case, "approve-loan", REJECT)
+    case = desk.work(people.mona, case, "approve-loan", REJECT)
     assert case.status == "completed"
     assert desk.path(case) == REQUESTED + LOOKED + APPROVAL + REJECTED
     assert desk.who_did_what(case) == [("approve-loan", "mona", [])]
@@ -316,17 +301,17 @@ def test_dates_that_make_no_sense_go_back_to_the_borrower_until_they_do(desk, pe
     assert inboxes(desk, people, case) == {"alice": ["correct-dates"]}
     fix = desk.task(people.alice, case, "correct-dates")
     assert (fix.lane, fix.candidate_users) == ("requester", ["alice"])
-    assert instructions(desk, people.alice, case, "correct-dates").startswith(
+    assert desk.instructions(people.alice, case, "correct-dates").startswith(
         "Your request **LOAN-000001** to borrow a laptop cannot go ahead with these dates:\n\n"
         "- The last day of the loan must be after the first day.\n")
     with pytest.raises(InvalidData) as refused:
         tasks.complete(fix.id, {"loan_from": "2026-01-04", "loan_until": "2026-01-09"}, people.alice)
     assert set(refused.value.fields) == {"loan_from"}
     if rounds == 2:
-        case = work(desk, people.alice, case, "correct-dates", {"loan_from": "2026-01-10", "loan_until": "2026-06-01"})
+        case = desk.work(people.alice, case, "correct-dates", {"loan_from": "2026-01-10", "loan_until": "2026-06-01"})
         assert case.data["request_problems"] == ["A loan may last at most 90 days; this one lasts 142."]
         assert inboxes(desk, people, case) == {"alice": ["correct-dates"]}
-    case = work(desk, people.alice, case, "correct-dates", {"loan_from": "2026-01-10", "loan_until": "2026-04-10"})
+    case = desk.work(people.alice, case, "correct-dates", {"loan_from": "2026-01-10", "loan_until": "2026-04-10"})
     assert case.data["request_problems"] == []
     assert case.data["overdue_from"] == "2026-04-11T09:00:00Z"
     assert desk.path(case) == REQUESTED + CORRECTED * rounds + LOOKED
@@ -344,19 +329,20 @@ def test_a_first_day_that_has_passed_while_waiting_is_sent_back_too(desk, people
 
 # ---- the hand-out -----------------------------------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_the_asset_team_hands_out_a_specific_asset_and_the_register_and_trail_show_it(desk, people, clock):
     case = ask(desk, people)
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
     assert inboxes(desk, people, case) == {"ada": ["hand-out-asset"], "axel": ["hand-out-asset"]}
     hand_out = desk.task(people.ada, case, "hand-out-asset")
     assert (hand_out.lane, hand_out.candidate_groups) == ("asset-team", ["asset-team"])
     assert hand_out.due_at == datetime(2026, 1, 6, 23, 59, 59, tzinfo=timezone.utc)   # by the first day
-    shown = instructions(desk, people.ada, case, "hand-out-asset")
+    shown = desk.instructions(people.ada, case, "hand-out-asset")
     assert "- **LAP-0004**: Dell Latitude 7440, serial DL4X7Q148, condition new" in shown
     assert "- **LAP-0006**: Apple MacBook Pro 14 M3, serial MB6X7Q222, condition good" in shown
     assert "refused" not in shown
 
-    case = work(desk, people.ada, case, "hand-out-asset", RIGHT_TAG)
+    case = desk.work(people.ada, case, "hand-out-asset", RIGHT_TAG)
     assert desk.path(case) == REQUESTED + LOOKED + APPROVAL + HANDED + LENT
     assert desk.who_did_what(case) == [("approve-loan", "mona", []), ("hand-out-asset", "ada", ["asset-team"])]
     assert asset(desk) == {"tag": "LAP-0004", "type": "laptop", "model": "Dell Latitude 7440", "serial": "DL4X7Q148",
@@ -377,14 +363,15 @@ def test_the_asset_team_hands_out_a_specific_asset_and_the_register_and_trail_sh
     assert inboxes(desk, people, case) == {"ada": ["record-return"], "axel": ["record-return"]}
     back = desk.task(people.ada, case, "record-return")
     assert back.due_at == datetime(2026, 1, 16, 23, 59, 59, tzinfo=timezone.utc)
-    assert instructions(desk, people.ada, case, "record-return").startswith(
+    assert desk.instructions(people.ada, case, "record-return").startswith(
         "**Alice Martin** has **LAP-0004** (Dell Latitude 7440, serial DL4X7Q148) on loan LOAN-000001, "
         "due back on **2026-01-16**. It went out in good condition, with these notes: With charger and sleeve.")
 
 
+@pytest.mark.also_on_postgres
 def test_an_asset_taken_by_another_case_after_the_check_is_not_lent_twice(desk, people):
     case = ask(desk, people)
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
     hand_out = desk.task(people.ada, case, "hand-out-asset")
     tasks.claim(hand_out.id, people.ada)
     tasks.complete(hand_out.id, RIGHT_TAG, people.ada)
@@ -416,15 +403,15 @@ WRONG_ANSWERS = [
 @pytest.mark.parametrize("answer, problems", WRONG_ANSWERS, ids=["unknown", "type", "on-loan", "in-repair", "serial"])
 def test_a_wrong_asset_is_sent_back_to_the_asset_team_with_the_reason(desk, people, answer, problems):
     case = ask(desk, people)
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
-    case = work(desk, people.ada, case, "hand-out-asset", {**RIGHT_TAG, **answer})
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.ada, case, "hand-out-asset", {**RIGHT_TAG, **answer})
     assert case.data["handout_problems"] == problems
     assert inboxes(desk, people, case) == {"ada": ["hand-out-asset"], "axel": ["hand-out-asset"]}
-    assert instructions(desk, people.ada, case, "hand-out-asset").count(problems[0]) == 1
+    assert desk.instructions(people.ada, case, "hand-out-asset").count(problems[0]) == 1
     assert custody(desk) == {}
     assert told(desk, people) == {}
     # Then the right one: the serial may be read with other case and spaces.
-    case = work(desk, people.axel, case, "hand-out-asset", {**RIGHT_TAG, "serial_number": "dl4x 7q148"})
+    case = desk.work(people.axel, case, "hand-out-asset", {**RIGHT_TAG, "serial_number": "dl4x 7q148"})
     assert desk.path(case) == REQUESTED + LOOKED + APPROVAL + HANDED + HANDED + LENT
     assert desk.who_did_what(case)[1:] == [("hand-out-asset", "ada", ["asset-team"]),
                                            ("hand-out-asset", "axel", ["asset-team"])]
@@ -439,7 +426,7 @@ def test_a_wrong_asset_is_sent_back_to_the_asset_team_with_the_reason(desk, peop
 
 def test_the_hand_out_form_refuses_bad_input(desk, people):
     case = ask(desk, people)
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
     case_id = case.id
     task = desk.task(people.ada, case, "hand-out-asset")
     for data, fields in [({}, {"asset_tag", "serial_number", "handout_condition"}),
@@ -522,9 +509,9 @@ def test_a_damaged_asset_goes_into_repair(desk, people):
 
 def test_a_loan_handed_out_after_its_reminder_time_is_reminded_at_once(desk, people):
     case = ask(desk, people, loan_from="2026-01-05", loan_until="2026-01-06")
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
     desk.advance(hours=2)                          # 11:00, after the reminder time of 09:00
-    case = work(desk, people.ada, case, "hand-out-asset", RIGHT_TAG)
+    case = desk.work(people.ada, case, "hand-out-asset", RIGHT_TAG)
     assert desk.path(case, only=set(REMINDED)) == REMINDED
     assert desk.outbox("alice") == ["Loan LOAN-000001: LAP-0004 is yours until 2026-01-06",
                                     "Reminder: LAP-0004 is due back on 2026-01-06 (loan LOAN-000001)"]
@@ -551,6 +538,7 @@ def test_one_day_overdue_the_borrower_is_reminded_then_returns_it(desk, people):
     assert told(desk, people) == {"alice": [HANDED_OUT, DUE_SOON, IS_OVERDUE, CLOSED]}
 
 
+@pytest.mark.also_on_postgres
 def test_a_week_overdue_the_manager_and_the_asset_team_are_told_once_and_reminders_go_on(desk, people):
     case = lent(desk, people)
     on_day(desk, "2026-01-22")                          # 6 days overdue, in one move of the clock
@@ -581,8 +569,8 @@ def test_a_week_overdue_the_manager_and_the_asset_team_are_told_once_and_reminde
 def test_the_manager_group_hears_of_an_overdue_loan_when_the_borrower_has_no_manager(desk, people, make_user):
     bob = make_user("bob", "requester")
     case = desk.start(bob, REQUEST)
-    case = work(desk, people.max, case, "approve-loan", APPROVE)
-    case = work(desk, people.ada, case, "hand-out-asset", RIGHT_TAG)
+    case = desk.work(people.max, case, "approve-loan", APPROVE)
+    case = desk.work(people.ada, case, "hand-out-asset", RIGHT_TAG)
     on_day(desk, "2026-01-23")
     subject = "Loan LOAN-000001 is 7 days overdue: LAP-0004 is still with bob"
     assert {u.username: desk.outbox(u.username) for u in (people.mona, people.max, people.ada, people.axel)} == {
@@ -707,10 +695,10 @@ def test_two_loans_of_one_asset_make_one_chain_of_custody(desk, people):
     give_back(desk, people, case, "good")
     assert asset(desk)["status"] == "available"
     second = ask(desk, people, loan_from="2026-01-07", loan_until="2026-01-20")
-    second = work(desk, people.mona, second, "approve-loan", APPROVE)
-    second = work(desk, people.axel, second, "hand-out-asset", RIGHT_TAG)
+    second = desk.work(people.mona, second, "approve-loan", APPROVE)
+    second = desk.work(people.axel, second, "hand-out-asset", RIGHT_TAG)
     on_day(desk, "2026-01-19")
-    second = work(desk, people.ada, second, "record-return", {"return_condition": "good"})
+    second = desk.work(people.ada, second, "record-return", {"return_condition": "good"})
     assert second.status == "completed"
     assert [(r["event"], r["reference"], r["by"]) for r in trail(desk)] == [
         ("handed_out", "LOAN-000001", "ada"), ("returned", "LOAN-000001", "axel"),
@@ -745,8 +733,8 @@ def test_the_approval_and_return_forms_refuse_bad_input(desk, people):
     with pytest.raises(InvalidData) as refused:
         tasks.complete(approval.id, {"approved": True}, people.mona)
     assert set(refused.value.fields) == {"approval_reason"}
-    case = work(desk, people.mona, case, "approve-loan", APPROVE)
-    case = work(desk, people.ada, case, "hand-out-asset", RIGHT_TAG)
+    case = desk.work(people.mona, case, "approve-loan", APPROVE)
+    case = desk.work(people.ada, case, "hand-out-asset", RIGHT_TAG)
     back = desk.task(people.ada, case, "record-return")
     for data, fields in [({}, {"return_condition"}), ({"return_condition": "lost"}, {"return_condition"})]:
         with pytest.raises(InvalidData) as refused:

@@ -29,7 +29,6 @@ from app.models import AuditEvent, Instance, OutboxMessage, db
 from app.services import instances, tasks
 from app.services.catalogue import one_line
 from app.services.errors import Conflict, Forbidden, InvalidData
-from app.web.pages.rich_text import fill_template
 
 from .conftest import REPO, bundle_of
 from .diagram_checks import NS, diagram_problems, flow_nodes
@@ -131,14 +130,6 @@ def go_round(desk: Desk, who, instance, round_: int, persists: bool):
     return desk.work(who, instance, "follow-up", followed_up(round_, persists))
 
 
-def instructions(desk: Desk, user, instance, step: str) -> str:
-    """The step's instructions as its page shows them, filled with the case's data."""
-    task = tasks.get_task(desk.task(user, instance, step).id, user)
-    text = fill_template(task.instructions, task.data)
-    assert "{{" not in text and "{%" not in text, text      # a template that failed shows as written
-    return text
-
-
 def nobody_else_may(people: People, instance, task, data: dict, *allowed) -> None:
     for user in (p for p in vars(people).values() if p not in allowed):
         with pytest.raises(Forbidden):
@@ -223,6 +214,7 @@ def test_a_small_case_is_resolved_at_once_and_closed(desk, people):
 
 # ---- the full path -------------------------------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, clock):
     instance = report_case(desk, people)
     instance = desk.work(people.cora, instance, "screen-case",
@@ -278,7 +270,7 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
     # The outcome evaluation, by the case manager.
     assert desk.inbox(people.cora, instance) == ["evaluate-outcome"]
     evaluation = desk.task(people.cora, instance, "evaluate-outcome")
-    assert instructions(desk, people.cora, instance, "evaluate-outcome").startswith(
+    assert desk.instructions(people.cora, instance, "evaluate-outcome").startswith(
         "Look back on the whole case CASE-000001: it took 1 planning round(s).")
     tasks.claim(evaluation.id, people.cora)
     assert refused_fields(evaluation.id, {"what_was_done": "Refunded it all", "result": "done", "quality": 5,
@@ -295,7 +287,7 @@ def test_full_path_with_one_round_and_the_requesters_feedback(desk, people, cloc
         "Give feedback", "requester", [], ["rhea.requester"])
     assert feedback.due_at == clock.now() + timedelta(days=14)
     shown = tasks.get_task(feedback.id, people.requester)
-    assert instructions(desk, people.requester, instance, "give-feedback").startswith(
+    assert desk.instructions(people.requester, instance, "give-feedback").startswith(
         'Your case CASE-000001, "Invoice sent twice to Müller GmbH", is handled.')
     assert shown.data["what_was_done"] == EVALUATION["what_was_done"] and shown.data["result"] == "resolved"
     with pytest.raises(Forbidden):
@@ -354,7 +346,7 @@ def test_high_risk_escalates_to_the_managers_and_raises_the_priority(desk, peopl
     assert desk.inbox(people.mona, instance) == []
     assert desk.inbox(people.cora, instance) == ["plan-actions"]
     assert desk.task(people.cora, instance, "plan-actions").priority == 100
-    assert instructions(desk, people.cora, instance, "plan-actions").startswith(
+    assert desk.instructions(people.cora, instance, "plan-actions").startswith(
         "Plan round 1 of case CASE-000001. The case is **escalated** (high risk)")
 
     instance = desk.work(people.cora, instance, "plan-actions", plan(1))
@@ -413,7 +405,7 @@ def test_a_persisting_problem_goes_back_to_planning(desk, people, rounds):
     for round_ in range(1, rounds + 1):
         assert instance.data["planning_round"] == round_
         assert desk.inbox(people.cora, instance) == ["plan-actions"]
-        told = instructions(desk, people.cora, instance, "plan-actions")
+        told = desk.instructions(people.cora, instance, "plan-actions")
         assert told.startswith(f"Plan round {round_} of case CASE-000001.\n")
         if round_ > 1:
             # The next plan starts from what the last follow-up found.

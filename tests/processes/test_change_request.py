@@ -23,13 +23,12 @@ import sqlalchemy as sa
 from lxml import etree
 
 from app.engine.bundle import load_bundle
-from app.engine.runtime import WorkflowRun
 from app.models import Job, MessageWait, db
 from app.services import deployments, instances, records, tasks
 from app.services.errors import Forbidden, InvalidData
 from app.web.pages.rich_text import fill_template
 
-from .conftest import REPO, bundle_of
+from .conftest import REPO, bundle_of, decision_table
 from .diagram_checks import NS, diagram_problems
 from .form_checks import shown_fields
 from .driver import Desk
@@ -106,15 +105,6 @@ def submit(desk, people, **changes):
     return desk.start(people.requester, {**REQUEST, **changes})
 
 
-def work(desk, user, case, step: str, data: dict):
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    filled = fill_template(detail.instructions, detail.data)
-    assert "{{" not in filled and "{%" not in filled, (step, filled)
-    return desk.work(user, case, step, data)
-
-
 def inboxes(desk, people, case) -> dict[str, list[str]]:
     """Who may work on what in this case now (only people with something to do)."""
     found = {user.username: desk.inbox(user, case) for user in people.everyone()}
@@ -143,7 +133,7 @@ def vote(desk, user, case, member: str | None, approved: bool, comment: str | No
 
 def plan_and_wait_for_the_window(desk, people, case):
     """Plan the change; nothing happens until the window's start has passed."""
-    case = work(desk, people.ops, case, "plan-change", PLAN)
+    case = desk.work(people.ops, case, "plan-change", PLAN)
     assert case.status == "running"
     assert inboxes(desk, people, case) == {}
     desk.advance(START - desk.clock.now() - timedelta(seconds=1))
@@ -155,10 +145,10 @@ def plan_and_wait_for_the_window(desk, people, case):
 
 
 def implement_and_verify(desk, people, case, result: str, notes: str):
-    case = work(desk, people.ops, case, "implement-change",
+    case = desk.work(people.ops, case, "implement-change",
                 {"implementation_notes": "Both servers upgraded as planned."})
     assert inboxes(desk, people, case) == {"quinn": ["verify-change"]}
-    return work(desk, people.quinn, case, "verify-change",
+    return desk.work(people.quinn, case, "verify-change",
                 {"verification_result": result, "verification_notes": notes})
 
 
@@ -200,7 +190,7 @@ def test_standard_change_of_low_risk_is_pre_approved_implemented_and_closed(desk
         with pytest.raises(Forbidden):
             tasks.claim(assessment.id, outsider)
 
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     # Low risk: pre-approved, no one else asked; no freeze period in the way.
     assert case.data["risk"] == "low"
     assert (case.data["in_freeze"], case.data["freeze_conflicts"]) == (False, [])
@@ -237,7 +227,7 @@ def test_standard_change_of_low_risk_is_pre_approved_implemented_and_closed(desk
 def test_standard_change_of_higher_risk_goes_to_the_cab(desk, people):
     case = submit(desk, people)
     # Something critical, though a failure is unlikely: medium risk, so not "standard" after all.
-    case = work(desk, people.ops, case, "assess-impact", {**LOW_RISK, "impact": "high"})
+    case = desk.work(people.ops, case, "assess-impact", {**LOW_RISK, "impact": "high"})
     assert case.data["risk"] == "medium"
     # No CAB record in the store: the CAB votes once, and any member of the cab group may cast that vote.
     assert case.data["cab_members"] == [None]
@@ -260,10 +250,11 @@ def test_standard_change_of_higher_risk_goes_to_the_cab(desk, people):
 
 # ---- normal changes: the CAB votes in parallel -----------------------------------
 
+@pytest.mark.also_on_postgres
 def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, people, clock):
     records.put("change-settings", "cab", {"members": ["carl", "cleo", "cyril"]})
     case = submit(desk, people, change_type="normal")
-    case = work(desk, people.ops, case, "assess-impact", {**LOW_RISK, "impact": "medium", "likelihood": "medium"})
+    case = desk.work(people.ops, case, "assess-impact", {**LOW_RISK, "impact": "medium", "likelihood": "medium"})
     assert case.data["risk"] == "medium"
     assert case.data["cab_members"] == ["carl", "cleo", "cyril"]
 
@@ -307,7 +298,7 @@ def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, peopl
     # Failed verification: IT operations roll it back, urgently.
     assert inboxes(desk, people, case) == {"oscar": ["roll-back-change"]}
     assert desk.task(people.ops, case, "roll-back-change").priority == 90
-    case = work(desk, people.ops, case, "roll-back-change", {
+    case = desk.work(people.ops, case, "roll-back-change", {
         "failure_cause": "Version 10 rejects our old TLS certificates.",
         "rollback_notes": "Restored both snapshots; mail flows again.", "service_restored": True})
 
@@ -338,7 +329,7 @@ def test_normal_change_approved_by_every_cab_member_then_rolled_back(desk, peopl
 def test_normal_change_rejected_by_one_cab_member(desk, people):
     records.put("change-settings", "cab", {"members": ["carl", "cleo", "cyril"]})
     case = submit(desk, people, change_type="normal")
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     assert case.data["risk"] == "low"          # low, but a normal change still goes to the CAB
     assert inboxes(desk, people, case) == {name: ["cab-vote"] for name in ("carl", "cleo", "cyril")}
 
@@ -374,7 +365,7 @@ def test_emergency_change_approved_by_the_emergency_board(desk, people, clock):
     case = submit(desk, people, change_type="emergency", title="Patch the payment gateway",
                   reason="The payment gateway leaks card numbers in its logs.",
                   planned_start="2026-01-05T11:00:00Z", planned_end="2026-01-05T13:00:00Z")
-    case = work(desk, people.ops, case, "assess-impact", {**LOW_RISK, "impact": "high", "likelihood": "high"})
+    case = desk.work(people.ops, case, "assess-impact", {**LOW_RISK, "impact": "high", "likelihood": "high"})
     assert case.data["risk"] == "high"
 
     # Only the emergency board is asked, urgently, with two hours to answer.
@@ -383,7 +374,7 @@ def test_emergency_change_approved_by_the_emergency_board(desk, people, clock):
     assert (approval.lane, approval.candidate_groups, approval.priority, approval.due_at) == (
         "emergency-board", ["emergency-board"], 80, clock.now() + timedelta(hours=2))
     desk.advance(minutes=30)
-    case = work(desk, people.erin, case, "approve-emergency",
+    case = desk.work(people.erin, case, "approve-emergency",
                 {"emergency_approved": True, "emergency_comment": "Approved: card data must not leak."})
     assert inboxes(desk, people, case) == {"oscar": ["plan-change"]}
     # Answered in time: nobody is chased later.
@@ -391,7 +382,7 @@ def test_emergency_change_approved_by_the_emergency_board(desk, people, clock):
     assert desk.outbox("ivan") == desk.outbox("erin") == []
 
     # Planned after the window opened: the implementation is asked for at once.
-    case = work(desk, people.ops, case, "plan-change", PLAN)
+    case = desk.work(people.ops, case, "plan-change", PLAN)
     assert inboxes(desk, people, case) == {"oscar": ["implement-change"]}
     case = implement_and_verify(desk, people, case, "passed", "No card numbers in the logs any more.")
     assert case.status == "completed"
@@ -408,7 +399,7 @@ def test_emergency_change_approved_by_the_emergency_board(desk, people, clock):
 
 def test_emergency_board_is_chased_after_two_hours_and_the_approval_stays_open(desk, people):
     case = submit(desk, people, change_type="emergency")
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     desk.advance(hours=1, minutes=59, seconds=59)
     assert desk.outbox("ivan") == []
     assert desk.task(people.erin, case, "approve-emergency").priority == 80
@@ -427,7 +418,7 @@ def test_emergency_board_is_chased_after_two_hours_and_the_approval_stays_open(d
     desk.advance(hours=5)
     assert desk.outbox("ivan") == [chase]
 
-    case = work(desk, people.erin, case, "approve-emergency",
+    case = desk.work(people.erin, case, "approve-emergency",
                 {"emergency_approved": True, "emergency_comment": "Approved, late but needed."})
     assert inboxes(desk, people, case) == {"oscar": ["plan-change"]}
     assert desk.path(case) == (SUBMITTED + ASSESSED + ["emergency-sla", "chase-emergency-board",
@@ -438,13 +429,13 @@ def test_emergency_board_is_chased_after_two_hours_and_the_approval_stays_open(d
 
 def test_emergency_change_rejected_by_the_emergency_board(desk, people):
     case = submit(desk, people, change_type="emergency")
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     approval = desk.task(people.erin, case, "approve-emergency")
     tasks.claim(approval.id, people.erin)
     with pytest.raises(InvalidData) as refused:
         tasks.complete(approval.id, {"emergency_approved": False}, people.erin)
     assert set(refused.value.fields) == {"emergency_comment"}
-    case = work(desk, people.erin, case, "approve-emergency",
+    case = desk.work(people.erin, case, "approve-emergency",
                 {"emergency_approved": False, "emergency_comment": "Not an emergency: take it to the CAB."})
     assert case.status == "completed"
     assert desk.path(case) == (SUBMITTED + ASSESSED + ["approve-emergency", "emergency-approved"] + REJECTED
@@ -464,7 +455,7 @@ def test_change_in_a_freeze_period_goes_ahead_with_the_it_directors_exception(de
     records.put("freeze-periods", "winter-sales", FREEZE)
     records.put("freeze-periods", "broken", {"name": "No dates"})
     case = submit(desk, people)
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     assert case.data["in_freeze"] is True
     assert case.data["freeze_conflicts"] == [
         {"key": "winter-sales", "name": "Winter sales", "start": "2026-01-08", "end": "2026-01-10"}]
@@ -474,7 +465,7 @@ def test_change_in_a_freeze_period_goes_ahead_with_the_it_directors_exception(de
     assert exception.task.lane == "it-director"
     assert "**Winter sales**: 2026-01-08 to 2026-01-10" in fill_template(exception.instructions, exception.data)
 
-    case = work(desk, people.ivan, case, "approve-exception",
+    case = desk.work(people.ivan, case, "approve-exception",
                 {"exception_granted": True, "exception_comment": "Security fix: it cannot wait."})
     assert inboxes(desk, people, case) == {"oscar": ["plan-change"]}
     case = plan_and_wait_for_the_window(desk, people, case)
@@ -489,8 +480,8 @@ def test_change_in_a_freeze_period_goes_ahead_with_the_it_directors_exception(de
 def test_change_in_a_freeze_period_is_rejected_without_an_exception(desk, people):
     records.put("freeze-periods", "winter-sales", FREEZE)
     case = submit(desk, people, planned_start="2026-01-09T22:00:00Z", planned_end="2026-01-09T23:00:00Z")
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
-    case = work(desk, people.ivan, case, "approve-exception",
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ivan, case, "approve-exception",
                 {"exception_granted": False, "exception_comment": "Wait until the sales are over."})
     assert case.status == "completed"
     assert desk.path(case) == (SUBMITTED + ASSESSED + APPROVED + ["approve-exception", "exception-granted"]
@@ -520,7 +511,7 @@ def test_an_incomplete_request_is_completed_by_it_ops_as_often_as_needed(desk, p
                                                                                  completion.data)
 
     # Corrected, but now the window ends before it starts: asked again.
-    case = work(desk, people.ops, case, "complete-request",
+    case = desk.work(people.ops, case, "complete-request",
                 {**REQUEST, "planned_start": "2026-01-12T22:00:00Z", "planned_end": "2026-01-12T21:00:00Z"})
     assert case.data["request_problems"] == ["The planned end is not after the planned start."]
     assert inboxes(desk, people, case) == {"oscar": ["complete-request"]}
@@ -531,7 +522,7 @@ def test_an_incomplete_request_is_completed_by_it_ops_as_often_as_needed(desk, p
         tasks.complete(task.id, {**REQUEST, "planned_end": "tomorrow", "change_type": "urgent"}, people.ops)
     assert set(refused.value.fields) == {"planned_end", "change_type"}
 
-    case = work(desk, people.ops, case, "complete-request",
+    case = desk.work(people.ops, case, "complete-request",
                 {**REQUEST, "planned_start": "2026-01-12T22:00:00Z", "planned_end": "2026-01-12T23:30:00Z"})
     assert case.data["request_problems"] == []
     assert inboxes(desk, people, case) == {"oscar": ["assess-impact"]}
@@ -601,10 +592,10 @@ def test_a_change_requested_by_a_problem_reports_its_outcome_to_that_problem(des
     completion = tasks.get_task(desk.task(people.ops, case, "complete-request").id, people.ops)
     assert completion.data["problem_ref"] == "PRB-000007"
     assert "agree the window with the problem manager" in fill_template(completion.instructions, completion.data)
-    case = work(desk, people.ops, case, "complete-request", {
+    case = desk.work(people.ops, case, "complete-request", {
         **{k: case.data[k] for k in ("title", "description", "reason", "change_type")},
         "planned_start": "2026-01-10T22:00:00Z", "planned_end": "2026-01-11T02:00:00Z"})
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     case = plan_and_wait_for_the_window(desk, people, case)
     case = implement_and_verify(desk, people, case, "passed", "Mail of 40 MB goes through.")
 
@@ -632,11 +623,11 @@ def test_a_rejected_change_requested_by_a_problem_still_sends_change_closed(desk
     delivery = desk.message(people.ops, "change_requested", correlation={"problem_ref": "PRB-000042"},
                             data={**CHANGE_REQUESTED, "problem_ref": "PRB-000042", "change_type": "emergency"})
     case = desk.reload(delivery.started[0])
-    case = work(desk, people.ops, case, "complete-request", {
+    case = desk.work(people.ops, case, "complete-request", {
         **{k: case.data[k] for k in ("title", "description", "reason", "change_type")},
         "planned_start": "2026-01-05T22:00:00Z", "planned_end": "2026-01-05T23:00:00Z"})
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
-    case = work(desk, people.erin, case, "approve-emergency",
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.erin, case, "approve-emergency",
                 {"emergency_approved": False, "emergency_comment": "The workaround holds; use the CAB."})
     assert case.status == "completed"
     assert desk.path(case)[-4:] == ["announce-outcome", "raised-by-problem", "tell-problem", "problem-told"]
@@ -689,7 +680,7 @@ def test_the_forms_refuse_bad_input(desk, people):
     assert desk.task(people.ops, case, "assess-impact").state == "open"
     assert desk.events(case, "task_completed") == []
 
-    case = work(desk, people.ops, case, "assess-impact", LOW_RISK)
+    case = desk.work(people.ops, case, "assess-impact", LOW_RISK)
     ballot = votes(desk, people.carl, case)[None]
     tasks.claim(ballot, people.carl)
     with pytest.raises(InvalidData) as refused:
@@ -700,32 +691,13 @@ def test_the_forms_refuse_bad_input(desk, people):
 
 # ---- the risk table -----------------------------------------------------------
 
-DECIDE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="decide-definitions" targetNamespace="test">
-  <bpmn:process id="decide" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="risk"><bpmn:extensionElements>
-      <spiffworkflow:calledDecisionId>change_risk</spiffworkflow:calledDecisionId></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="risk" />
-    <bpmn:sequenceFlow id="f2" sourceRef="risk" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
 @pytest.fixture(scope="module")
 def risk_of():
     """The shipped decision table, run by the engine on its own."""
-    (model,) = load_bundle({"decide.bpmn": DECIDE.encode(),
-                            "change-risk.dmn": (FOLDER / "change-risk.dmn").read_bytes()}).processes
+    table = decision_table(PROCESS, "change-risk.dmn", "change_risk")
 
     def decide(impact: str, likelihood: str, can_roll_back: bool) -> str:
-        run = WorkflowRun.start(model.spec, model.subprocess_specs, model.flavour,
-                                {"impact": impact, "likelihood": likelihood, "can_roll_back": can_roll_back})
-        assert run.status == "completed"
-        return run.data["risk"]
+        return table({"impact": impact, "likelihood": likelihood, "can_roll_back": can_roll_back})["risk"]
     return decide
 
 

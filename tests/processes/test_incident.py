@@ -224,6 +224,7 @@ def test_a_known_fix_at_triage_goes_straight_to_the_confirmation(desk, people, c
 
 # ---- second line: the resolvers --------------------------------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_without_a_known_fix_the_resolvers_restore_the_service(desk, people, clock):
     case = report(desk, people, "P3")
     case = desk.work(people.agent, case, "triage-incident", ASSIGN)
@@ -715,6 +716,7 @@ def test_an_undelivered_problem_report_is_retried_then_noted(desk, people, clock
     assert case.status == "completed"
 
 
+@pytest.mark.also_on_postgres
 def test_a_third_incident_on_a_service_within_30_days_reports_a_problem(desk, people, clock, problem_inbox):
     def incident_resolved_at_the_desk(service):
         case = report(desk, people, "P4", service=service)

@@ -27,7 +27,6 @@ from app.engine.bundle import load_bundle
 from app.models import Instance, Job, OutboxMessage, db
 from app.services import deployments, instances, records, tasks, users
 from app.services.errors import Conflict, Forbidden, InvalidData
-from app.web.pages.rich_text import fill_template
 from app.worker import run_once
 from tests.support.pages import csrf_token, sign_in
 
@@ -135,16 +134,9 @@ def bodies(username: str) -> list[str]:
                                    .order_by(OutboxMessage.id)))
 
 
-def instructions(desk: Desk, user, case, bpmn_id: str) -> str:
-    """The step's instructions as the task page shows them, filled with the case's data."""
-    detail = tasks.get_task(desk.task(user, case, bpmn_id).id, user)
-    text = fill_template(detail.instructions, detail.data)
-    assert "{{" not in text and "{%" not in text, text
-    return text
-
-
 # ---- reported, written, approved, published --------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_missing_information_is_reported_written_approved_and_published(desk, people, clock):
     case = report(desk, people)
     assert case.status == "running" and case.started_by == "alice"
@@ -156,8 +148,8 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
     assert (assign.name, assign.lane, assign.candidate_groups) == ("Assign an expert", "knowledge-owner",
                                                                    ["knowledge-owner"])
     assert assign.due_at == clock.now() + timedelta(days=2)
-    assert "information about **Connecting to the VPN from a hotel network** is missing" in instructions(
-        desk, people.owner, case, "assign-expert")
+    assert "information about **Connecting to the VPN from a hotel network** is missing" in desk.instructions(
+        people.owner, case, "assign-expert")
     for user in (people.reporter, people.expert, people.outsider):
         with pytest.raises(Forbidden):
             tasks.claim(assign.id, user)
@@ -175,7 +167,7 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
     assert desk.outbox("rita") == [ASKED_RITA]
     assert desk.outbox("rob") == desk.outbox("kim") == desk.outbox("dave") == desk.outbox("alice") == []
     assert case.data["expert_notified"]["recipients"] == ["rita"]
-    text = instructions(desk, people.expert, case, "write-article")
+    text = desk.instructions(people.expert, case, "write-article")
     assert text.startswith("The knowledge owner asked **rita** to write a new article about **Connecting")
     # The form starts from the topic as the title and an empty text.
     assert {k: desk.data_of(people.expert, case, "write-article")[k] for k in ("title", "body")} == {
@@ -191,7 +183,7 @@ def test_missing_information_is_reported_written_approved_and_published(desk, pe
     assert inboxes(desk, people, case) == {"kim": ["review-article"]}
     review = desk.task(people.owner, case, "review-article")
     assert (review.lane, review.due_at) == ("knowledge-owner", clock.now() + timedelta(days=3))
-    assert instructions(desk, people.owner, case, "review-article").endswith(
+    assert desk.instructions(people.owner, case, "review-article").endswith(
         "Whoever reported it is told the outcome: the published article, or your comments when you reject it.")
     with pytest.raises(Forbidden):
         tasks.complete(review.id, {"review_outcome": "approve"}, people.expert)
@@ -240,7 +232,7 @@ def test_an_outdated_article_is_updated_and_keeps_its_reference(desk, people, cl
     case = report(desk, people, problem_kind="outdated", article_ref="KB-000001",
                   details="Since the new client, TCP 443 is under Advanced, not Settings.")
     assert (case.data["is_new"], case.data["current_version"]) == (False, 1)
-    assert "information about" in instructions(desk, people.owner, case, "assign-expert")
+    assert "information about" in desk.instructions(people.owner, case, "assign-expert")
     case = desk.work(people.owner, case, "assign-expert", {"expert": "rob"})
     assert desk.outbox("rob")[-1] == "Please update the knowledge article: KB-000001 " + TEXT["title"]
     assert inboxes(desk, people, case) == {"rob": ["write-article"]}
@@ -248,8 +240,8 @@ def test_an_outdated_article_is_updated_and_keeps_its_reference(desk, people, cl
     shown = desk.data_of(people.colleague, case, "write-article")
     assert {k: shown[k] for k in ("article_ref", "title", "body", "current_version")} == {
         "article_ref": "KB-000001", "title": TEXT["title"], "body": TEXT["body"], "current_version": 1}
-    assert "update **KB-000001 Connect to the VPN from a hotel network** (version 1)" in instructions(
-        desk, people.colleague, case, "write-article")
+    assert "update **KB-000001 Connect to the VPN from a hotel network** (version 1)" in desk.instructions(
+        people.colleague, case, "write-article")
     new_body = TEXT["body"].replace("under Settings", "under Settings > Advanced")
     case = desk.work(people.colleague, case, "write-article",
                      {"title": TEXT["title"], "body": new_body, "change_summary": "The option moved to Advanced."})
@@ -292,8 +284,8 @@ def test_changes_requested_once_then_approved(desk, people):
     assert inboxes(desk, people, case) == {"rita": ["write-article"]}
     assert desk.task(people.expert, case, "write-article").assignee == "rita"
     assert desk.data_of(people.expert, case, "write-article")["body"] == "Use port 443 in hotels."
-    assert "The reviewer asked for changes: *Say where the setting is.*" in instructions(
-        desk, people.expert, case, "write-article")
+    assert "The reviewer asked for changes: *Say where the setting is.*" in desk.instructions(
+        people.expert, case, "write-article")
     assert desk.records("knowledge-base") == {}
     case = desk.work(people.expert, case, "write-article", TEXT)
     case = desk.work(people.owner, case, "review-article", {"review_outcome": "approve"})
@@ -466,14 +458,14 @@ def test_an_article_due_is_reviewed_and_found_still_current(desk, people, clock)
     assert desk.path(scheduled_cases()[-1]) == NOTHING_DUE
 
     assert inboxes(desk, people, case) == {"kim": ["assign-expert"]}
-    assert "**KB-000001 Connect to the VPN from a hotel network** is due for its periodic review" in instructions(
-        desk, people.owner, case, "assign-expert")
+    assert "**KB-000001 Connect to the VPN from a hotel network** is due for its periodic review" in desk.instructions(
+        people.owner, case, "assign-expert")
     case = desk.work(people.owner, case, "assign-expert", {"expert": "rita"})
     assert desk.task(people.expert, case, "write-article").priority == 30      # after reported problems
-    assert "if the article is still right, say so here" in instructions(desk, people.expert, case, "write-article")
+    assert "if the article is still right, say so here" in desk.instructions(people.expert, case, "write-article")
     case = desk.work(people.expert, case, "write-article",
                      {**TEXT, "change_summary": "Checked with the network team: still right."})
-    assert "reported" not in instructions(desk, people.owner, case, "review-article")   # nobody did
+    assert "reported" not in desk.instructions(people.owner, case, "review-article")   # nobody did
     case = desk.work(people.owner, case, "review-article", {"review_outcome": "approve"})
 
     assert case.status == "completed"
@@ -490,6 +482,7 @@ def test_an_article_due_is_reviewed_and_found_still_current(desk, people, clock)
     assert desk.outbox("dave")[-1] == "Knowledge article KB-000001 reviewed and still current: " + TEXT["title"]
 
 
+@pytest.mark.also_on_postgres
 def test_the_article_overdue_longest_is_reviewed_first_and_updated(desk, people, clock):
     seed_article("KB-000007", "Reset a forgotten password", next_review="2026-01-02")
     seed_article("KB-000003", "Order a new laptop", next_review="2025-12-20")

@@ -138,15 +138,6 @@ def start(desk, people, leaver="alice", **changes):
                                     "leaving_notes": "Moves abroad.", **changes})
 
 
-def work(desk, user, case, step: str, data: dict):
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    filled = fill_template(detail.instructions, detail.data)
-    assert "{{" not in filled and "{%" not in filled, (step, filled)
-    return desk.work(user, case, step, data)
-
-
 def inboxes(desk, people, case) -> dict[str, list[str]]:
     """Who may work on what in this case now (only people with something to do)."""
     found = {user.username: desk.inbox(user, case) for user in people.everyone()}
@@ -195,6 +186,7 @@ def custody(desk) -> dict[str, dict]:
 
 # ---- the main path: a resignation, several assets, revoked on the last day ---------
 
+@pytest.mark.also_on_postgres
 def test_a_resignation_revokes_every_access_when_the_last_day_ends_and_takes_back_exactly_her_assets(
         desk, people, clock):
     alice = person("alice", "Alice Martin")
@@ -243,10 +235,10 @@ def test_a_resignation_revokes_every_access_when_the_last_day_ends_and_takes_bac
         "MON-0007/000002": {"tag": "MON-0007", "event": "recovered", "from": "alice", "to": "asset-team",
                             "condition": "damaged", "at": at, "by": "alan", "reference": "OFF-000001"}}
 
-    case = work(desk, people.mona, case, "hand-over-data", HAND_OVER)
+    case = desk.work(people.mona, case, "hand-over-data", HAND_OVER)
     assert desk.outbox("sam") == ["OFF-000001: you take over data of Alice Martin, who leaves on 2026-01-09"]
     assert "- Mailbox: sam" in bodies("sam")[desk.outbox("sam")[0]]
-    case = work(desk, people.hana, case, "exit-checklist", CHECKLIST)
+    case = desk.work(people.hana, case, "exit-checklist", CHECKLIST)
     assert inboxes(desk, people, case) == {}
 
     # Nothing is revoked before the last day ends, to the second.
@@ -311,8 +303,8 @@ def test_with_nothing_on_loan_the_asset_team_is_not_asked_and_grants_added_meanw
     assert inboxes(desk, people, case) == {"hana": ["exit-checklist"], "helen": ["exit-checklist"],
                                            "mona": ["hand-over-data"]}
     assert desk.path(case) == LOOKED_UP + PLANNED + ["dismissal", "any-assets", "assets-accounted-for"]
-    case = work(desk, people.mona, case, "hand-over-data", HAND_OVER)
-    case = work(desk, people.helen, case, "exit-checklist", {**CHECKLIST, "exit_interview": "declined",
+    case = desk.work(people.mona, case, "hand-over-data", HAND_OVER)
+    case = desk.work(people.helen, case, "exit-checklist", {**CHECKLIST, "exit_interview": "declined",
                                                               "leaving_letter_sent": False,
                                                               "checklist_notes": "Letter goes out next week."})
     # During his notice he moves team, and security grant him the VPN: the move is kept, the VPN goes too.
@@ -355,8 +347,8 @@ def test_one_asset_on_loan_not_returned_is_written_off_without_a_custody_record(
         "note": "Not returned by carla on leaving (OFF-000001): Says it was stolen on holiday."}
     assert custody(desk) == {}
     assert case.data["hand_backs"] == []
-    case = work(desk, people.mona, case, "hand-over-data", {**HAND_OVER, "hand_over_notes": None})
-    case = work(desk, people.hana, case, "exit-checklist", CHECKLIST)
+    case = desk.work(people.mona, case, "hand-over-data", {**HAND_OVER, "hand_over_notes": None})
+    case = desk.work(people.hana, case, "exit-checklist", CHECKLIST)
     desk.advance(LAST_DAY_ENDS - clock.now())
     case = desk.reload(case)
     assert case.status == "completed"
@@ -375,6 +367,7 @@ def test_one_asset_on_loan_not_returned_is_written_off_without_a_custody_record(
         "- nothing: the access register lists no grants for them\n")
 
 
+@pytest.mark.also_on_postgres
 def test_several_assets_are_each_taken_back_and_each_gets_its_custody_record(desk, people, clock):
     """Five assets: each its own task, in parallel; the custody numbers follow on from the trail's."""
     person("dina", "Dina Osei", manager="mona")
@@ -433,8 +426,8 @@ def test_a_dismissal_revokes_the_access_at_once(desk, people, clock):
                                            "alan": ["recover-asset", "recover-asset"]}
     case = take_back(desk, people.ada, case, "LAP-0003", "good")
     case = take_back(desk, people.ada, case, "MON-0007", "good")
-    case = work(desk, people.mona, case, "hand-over-data", HAND_OVER)
-    case = work(desk, people.hana, case, "exit-checklist", {**CHECKLIST, "exit_interview": "not_held"})
+    case = desk.work(people.mona, case, "hand-over-data", HAND_OVER)
+    case = desk.work(people.hana, case, "exit-checklist", {**CHECKLIST, "exit_interview": "not_held"})
     assert case.status == "completed"                    # on the day itself, before it ends
     assert clock.now() < datetime(2026, 1, 5, 17, 0, tzinfo=timezone.utc)
     assert desk.records("people")["alice"]["status"] == "left"
@@ -454,13 +447,13 @@ def test_without_a_manager_on_record_the_manager_group_hands_over_the_data(desk,
     detail = tasks.get_task(hand_over.id, people.max)
     assert "No manager is on record for them, so the manager group is asked." in fill_template(
         detail.instructions, detail.data)
-    case = work(desk, people.hana, case, "exit-checklist", CHECKLIST)
+    case = desk.work(people.hana, case, "exit-checklist", CHECKLIST)
     # Not done by the end of the last day: the manager group is told too, as the step is theirs.
     desk.advance(LAST_DAY_ENDS - clock.now())
     chase = "OFF-000001: no one named yet to take over the data of Ivan Petrov"
     assert desk.outbox("max") == desk.outbox("mona") == desk.outbox("hana") == [chase]
     assert bodies("max")[chase].endswith("is with the manager group, as no manager is on record: please take it now.")
-    case = work(desk, people.max, case, "hand-over-data", {**HAND_OVER, "drives_owner": "max"})
+    case = desk.work(people.max, case, "hand-over-data", {**HAND_OVER, "drives_owner": "max"})
     assert case.data["handed_over_by"] == "max"
     case = desk.reload(case)
     assert case.status == "completed"
@@ -483,7 +476,7 @@ def test_a_manager_on_record_who_does_not_sign_in_to_baton_leaves_the_step_to_an
     hand_over = desk.task(admin, case, "hand-over-data")
     assert hand_over.assignee == "ghost"
     assert "hand-over-data" not in desk.inbox(people.mona, case)
-    case = work(desk, people.hana, case, "exit-checklist", CHECKLIST)
+    case = desk.work(people.hana, case, "exit-checklist", CHECKLIST)
     desk.advance(LAST_DAY_ENDS - clock.now())
     case = desk.reload(case)
     assert case.status == "running"                           # no incident: HR were told, the access went
@@ -541,8 +534,8 @@ def test_work_still_open_when_the_last_day_ends_is_chased_and_made_urgent_but_st
     desk.advance(days=3)
     assert sorted(desk.outbox("hana")) == [assets_chase, hand_over_chase]
     case = take_back(desk, people.alan, case, "MON-0007", "fair")
-    case = work(desk, people.mona, case, "hand-over-data", HAND_OVER)
-    case = work(desk, people.hana, case, "exit-checklist", CHECKLIST)
+    case = desk.work(people.mona, case, "hand-over-data", HAND_OVER)
+    case = desk.work(people.hana, case, "exit-checklist", CHECKLIST)
     assert case.status == "completed"
     for chase in ("chase-hand-over", "make-hand-over-urgent", "hand-over-chased", "chase-assets",
                   "make-recovery-urgent", "assets-chased"):
@@ -566,12 +559,12 @@ def test_an_unknown_leaver_goes_back_to_hr_until_the_name_is_right(desk, people,
         with pytest.raises(Forbidden):
             tasks.claim(correction.id, outsider)
     # Twice more wrong: someone who already left, then a typo again.
-    case = work(desk, people.hana, case, "correct-leaver", {"leaver": "olga", "next_step": "look_up_again"})
+    case = desk.work(people.hana, case, "correct-leaver", {"leaver": "olga", "next_step": "look_up_again"})
     detail = tasks.get_task(desk.task(people.hana, case, "correct-leaver").id, people.hana)
     assert "the people register says Olga Berg has already left (last day 2025-11-28)" in fill_template(
         detail.instructions, detail.data)
-    case = work(desk, people.helen, case, "correct-leaver", {"leaver": "alice.m", "next_step": "look_up_again"})
-    case = work(desk, people.hana, case, "correct-leaver", {"leaver": "alice", "next_step": "look_up_again",
+    case = desk.work(people.helen, case, "correct-leaver", {"leaver": "alice.m", "next_step": "look_up_again"})
+    case = desk.work(people.hana, case, "correct-leaver", {"leaver": "alice", "next_step": "look_up_again",
                                                             "correction_notes": "Typed it wrong twice."})
     again = ["look-up-leaver", "leaver-known"]
     assert desk.path(case) == (LOOKED_UP + ["correct-leaver", "look-up-again", *again] * 3 + PLANNED
@@ -589,7 +582,7 @@ def test_an_unknown_leaver_goes_back_to_hr_until_the_name_is_right(desk, people,
 def test_hr_may_withdraw_an_offboarding_nobody_can_be_found_for(desk, people):
     register = the_register()
     case = start(desk, people, leaver="zed")
-    case = work(desk, people.helen, case, "correct-leaver", {"leaver": "zed", "next_step": "withdraw",
+    case = desk.work(people.helen, case, "correct-leaver", {"leaver": "zed", "next_step": "withdraw",
                                                              "correction_notes": "Started by mistake."})
     assert case.status == "completed"
     assert desk.path(case) == LOOKED_UP + ["correct-leaver", "look-up-again", "offboarding-withdrawn"]
@@ -713,7 +706,7 @@ def test_the_correction_loop_runs_many_times_with_a_flat_stored_state(desk, peop
     case = start(desk, people, leaver="wrong-0")
     case_id, sizes = case.id, {}
     for round_ in range(1, 21):
-        case = work(desk, people.hana, case, "correct-leaver",
+        case = desk.work(people.hana, case, "correct-leaver",
                     {"leaver": f"wrong-{round_}" if round_ < 20 else "alice", "next_step": "look_up_again"})
         if round_ in (2, 19):
             db.session.remove()

@@ -293,6 +293,7 @@ def test_a_low_priority_problem_without_an_incident_is_due_in_ten_days(desk, peo
 
 # --- reported by incident handling, with a change -----------------------------------
 
+@pytest.mark.also_on_postgres
 def test_reported_by_incident_handling_and_solved_by_a_change(desk, people, clock):
     instance = report(desk, people)
     assert instance.status == "running"

@@ -96,19 +96,6 @@ def start(desk, people, user=None, **changes):
     return desk.start(user or people.devon, {**RELEASE, **changes})
 
 
-def work(desk, user, case, step: str, data: dict):
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    filled = instructions(desk, user, case, step)
-    assert "{{" not in filled and "{%" not in filled, (step, filled)
-    return desk.work(user, case, step, data)
-
-
-def instructions(desk, user, case, step: str) -> str:
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    return fill_template(detail.instructions, detail.data)
-
-
 def inboxes(desk, people, case) -> dict[str, list[str]]:
     """Who may work on what in this case now (only people with something to do)."""
     found = {user.username: desk.inbox(user, case) for user in people.everyone()}
@@ -116,23 +103,23 @@ def inboxes(desk, people, case) -> dict[str, list[str]]:
 
 
 def fail_review(desk, people, case, findings: str):
-    return work(desk, people.quinn, case, "review-release", {"review_result": "failed", "review_findings": findings})
+    return desk.work(people.quinn, case, "review-release", {"review_result": "failed", "review_findings": findings})
 
 
 def fix(desk, people, case, notes: str, **changes):
     data = {"fix_notes": notes, "build_link": case.data["build_link"], "version": case.data["version"], **changes}
-    return work(desk, people.devon, case, "fix-findings", data)
+    return desk.work(people.devon, case, "fix-findings", data)
 
 
 def reviewed_and_accepted(desk, people, case):
-    case = work(desk, people.quinn, case, "review-release", PASSED)
+    case = desk.work(people.quinn, case, "review-release", PASSED)
     assert inboxes(desk, people, case) == {"sam": ["validate-release"]}
-    return work(desk, people.sam, case, "validate-release", ACCEPTED)
+    return desk.work(people.sam, case, "validate-release", ACCEPTED)
 
 
 def plan_and_wait_for_the_window(desk, people, case, plan: dict = PLAN, opens: datetime = OPENS):
     """Plan the deployment; nothing can be deployed until the window opens."""
-    case = work(desk, people.rhea, case, "plan-deployment", plan)
+    case = desk.work(people.rhea, case, "plan-deployment", plan)
     assert case.status == "running"
     assert inboxes(desk, people, case) == {}
     desk.advance(opens - desk.clock.now() - timedelta(seconds=1))
@@ -145,9 +132,9 @@ def plan_and_wait_for_the_window(desk, people, case, plan: dict = PLAN, opens: d
 
 
 def deploy_and_verify(desk, people, case, verification: dict = WORKS, deployer=None):
-    case = work(desk, deployer or people.rhea, case, "deploy-release", DEPLOYED)
+    case = desk.work(deployer or people.rhea, case, "deploy-release", DEPLOYED)
     assert inboxes(desk, people, case) == {"quinn": ["verify-release"]}
-    return work(desk, people.quinn, case, "verify-release", verification)
+    return desk.work(people.quinn, case, "verify-release", verification)
 
 
 def the_release(desk, ref: str = "REL-000001") -> dict:
@@ -160,6 +147,7 @@ def released_subject(version: str = "2.4.0") -> str:
 
 # ---- the straight path ------------------------------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_a_release_reviewed_validated_deployed_in_its_window_verified_and_registered(desk, people, clock):
     case = start(desk, people)
     assert case.status == "running"
@@ -175,20 +163,20 @@ def test_a_release_reviewed_validated_deployed_in_its_window_verified_and_regist
     for outsider in (people.devon, people.rhea, people.sam, people.otto):
         with pytest.raises(Forbidden):
             tasks.claim(review.id, outsider)
-    told = instructions(desk, people.quinn, case, "review-release")
+    told = desk.instructions(people.quinn, case, "review-release")
     assert told.startswith("Review **REL-000001**: Billing **2.4.0** (Spring billing release).")
     assert "came back from development" not in told
 
-    case = work(desk, people.quinn, case, "review-release", PASSED)
+    case = desk.work(people.quinn, case, "review-release", PASSED)
     assert inboxes(desk, people, case) == {"sam": ["validate-release"]}
     validation = tasks.get_task(desk.task(people.sam, case, "validate-release").id, people.sam)
     assert (validation.task.lane, validation.task.candidate_groups) == ("stakeholder", ["stakeholder"])
     assert validation.data["review_findings"] == PASSED["review_findings"]       # QA's report is shown
-    case = work(desk, people.sam, case, "validate-release", ACCEPTED)
+    case = desk.work(people.sam, case, "validate-release", ACCEPTED)
 
     # The release team plan it; the window is announced to the stakeholders, development and the deployer.
     assert inboxes(desk, people, case) == {"rhea": ["plan-deployment"]}
-    told = instructions(desk, people.rhea, case, "plan-deployment")
+    told = desk.instructions(people.rhea, case, "plan-deployment")
     assert "was accepted by sam" in told and "time(s) before" not in told and "cannot be used" not in told
     case = plan_and_wait_for_the_window(desk, people, case)
     assert case.data["window_text"] == WINDOW_TEXT
@@ -246,7 +234,7 @@ def test_a_failed_review_goes_back_to_development_and_is_reviewed_again(desk, pe
 
     # Back to quality assurance, who see what was fixed.
     assert inboxes(desk, people, case) == {"quinn": ["review-release"]}
-    told = instructions(desk, people.quinn, case, "review-release")
+    told = desk.instructions(people.quinn, case, "review-release")
     assert "Billing **2.4.1**" in told
     assert "it went back 1 time(s)). What they fixed: VAT rate now looked up by the customer's country." in told
     case = reviewed_and_accepted(desk, people, case)
@@ -273,7 +261,7 @@ def test_a_review_failed_three_times_goes_round_three_times(desk, people):
             f"Finding of review {round_}.", round_, round_)
         case = fix(desk, people, case, f"Fixed finding {round_}.")
         assert inboxes(desk, people, case) == {"quinn": ["review-release"]}
-        assert f"What they fixed: Fixed finding {round_}." in instructions(desk, people.quinn, case,
+        assert f"What they fixed: Fixed finding {round_}." in desk.instructions(people.quinn, case,
                                                                            "review-release")
     case = reviewed_and_accepted(desk, people, case)
     assert desk.path(case) == OPENED + (REVIEWED + SENT_BACK) * 3 + REVIEWED + VALIDATED
@@ -315,8 +303,8 @@ def test_twenty_five_rounds_keep_the_stored_state_flat(desk, people):
 
 def test_a_release_the_stakeholders_reject_goes_back_to_development_and_through_qa_again(desk, people):
     case = start(desk, people)
-    case = work(desk, people.quinn, case, "review-release", PASSED)
-    case = work(desk, people.sam, case, "validate-release", {
+    case = desk.work(people.quinn, case, "review-release", PASSED)
+    case = desk.work(people.sam, case, "validate-release", {
         "validation_result": "rejected", "validation_comments": "Invoices must still show the old customer number."})
 
     assert inboxes(desk, people, case) == {"devon": ["fix-findings"]}
@@ -358,9 +346,9 @@ def test_a_release_failing_in_production_is_rolled_back_fixed_and_goes_round_aga
     assert (rollback.priority, rollback.due_at, rollback.lane) == (90, clock.now() + timedelta(hours=2),
                                                                    "release-team")
     desk.advance(hours=1)
-    assert "Redeploy 2.3.2 and restore the invoice table" in instructions(desk, people.rhea, case,
+    assert "Redeploy 2.3.2 and restore the invoice table" in desk.instructions(people.rhea, case,
                                                                          "roll-back-release")
-    case = work(desk, people.rhea, case, "roll-back-release", {
+    case = desk.work(people.rhea, case, "roll-back-release", {
         "rollback_notes": "Redeployed 2.3.2 at 23:10; invoice table restored.", "service_restored": True})
 
     # Development, the stakeholders and the release team are told; development fix it.
@@ -415,12 +403,12 @@ def test_a_release_failing_in_production_is_rolled_back_fixed_and_goes_round_aga
 def test_a_window_that_ends_before_it_starts_is_planned_again(desk, people):
     case = start(desk, people)
     case = reviewed_and_accepted(desk, people, case)
-    case = work(desk, people.rhea, case, "plan-deployment",
+    case = desk.work(people.rhea, case, "plan-deployment",
                 {**PLAN, "window_start": "2026-01-10T22:00:00Z", "window_end": "2026-01-10T21:00:00Z"})
     assert case.data["window_problems"] == [
         "The window ends before it starts, or when it starts: it must end after it starts."]
     assert inboxes(desk, people, case) == {"rhea": ["plan-deployment"]}
-    assert "- The window ends before it starts" in instructions(desk, people.rhea, case, "plan-deployment")
+    assert "- The window ends before it starts" in desk.instructions(people.rhea, case, "plan-deployment")
     assert desk.outbox("sam") == []                          # nothing announced yet
     case = plan_and_wait_for_the_window(desk, people, case)
     assert case.data["window_problems"] == []

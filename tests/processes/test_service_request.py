@@ -218,6 +218,7 @@ def test_accepted_within_budget_is_fulfilled_without_approval(deployed, people):
     assert "approved" not in instance.data
 
 
+@pytest.mark.also_on_postgres
 def test_accepted_over_budget_is_approved_then_fulfilled(deployed, people):
     instance = submit(people.requester, category="hardware", summary="A second screen",
                       details="27 inch, for spreadsheets.", cost_estimate=649.9)

@@ -22,13 +22,11 @@ import pytest
 from lxml import etree
 
 from app.engine.bundle import load_bundle
-from app.engine.runtime import WorkflowRun
 from app.models import Instance, db
 from app.services import instances, records, tasks
 from app.services.errors import Forbidden, InvalidData
-from app.web.pages.rich_text import fill_template
 
-from .conftest import REPO, bundle_of
+from .conftest import REPO, bundle_of, decision_table
 from .diagram_checks import NS, diagram_problems
 from .driver import Desk
 from .form_checks import shown_fields
@@ -141,17 +139,9 @@ def request(desk, people, software: str, **changes):
 
 
 def work(desk, user, case, step: str, data: dict):
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    filled = fill_template(detail.instructions, detail.data)
-    assert "{{" not in filled and "{%" not in filled and "None" not in filled, (step, filled)
+    """Desk.work, after checking that no value in the instructions came out as None."""
+    assert "None" not in desk.instructions(user, case, step), step
     return desk.work(user, case, step, data)
-
-
-def instructions(desk, user, case, step: str) -> str:
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    return fill_template(detail.instructions, detail.data)
 
 
 def inboxes(desk, people, case) -> dict[str, list[str]]:
@@ -197,7 +187,7 @@ def test_approved_online_software_with_a_free_seat_needs_no_review_and_no_purcha
     approval = desk.task(people.mona, case, "approve-request")
     assert (approval.lane, approval.candidate_users, approval.candidate_groups) == ("manager", ["mona"], [])
     assert approval.due_at == clock.now() + timedelta(days=2)
-    assert instructions(desk, people.mona, case, "approve-request").startswith(
+    assert desk.instructions(people.mona, case, "approve-request").startswith(
         "**alice** asks for **Figma Professional** by Figma (an online service (SaaS)), 180 per seat a year.")
     for user in (people.max, people.alice, people.otto):
         with pytest.raises(Forbidden):
@@ -218,7 +208,7 @@ def test_approved_online_software_with_a_free_seat_needs_no_review_and_no_purcha
     confirm = desk.task(people.alice, case, "confirm-works")
     assert (confirm.lane, confirm.candidate_users) == ("requester", ["alice"])
     assert confirm.due_at == clock.now() + timedelta(days=3)
-    assert "Your account: alice@example.org." in instructions(desk, people.alice, case, "confirm-works")
+    assert "Your account: alice@example.org." in desk.instructions(people.alice, case, "confirm-works")
     case = confirm_works(desk, people, case)
 
     assert case.status == "completed"
@@ -259,8 +249,8 @@ def test_approved_installed_software_is_scheduled_installed_and_confirmed(desk, 
     assert install.due_at == datetime(2026, 1, 8, 10, 0, tzinfo=timezone.utc)
     case = work(desk, people.oscar, case, "install-software", INSTALL)
     assert desk.outbox("alice") == [subjects["appointment"], subjects["ready"]]
-    assert "It is installed on LAP-0003: Installed version 2026.1" in instructions(
-        desk, people.alice, case, "confirm-works")
+    assert "It is installed on LAP-0003: Installed version 2026.1" in desk.instructions(
+        people.alice, case, "confirm-works")
     case = confirm_works(desk, people, case)
 
     assert case.status == "completed"
@@ -343,8 +333,8 @@ def test_unapproved_software_is_reviewed_by_security_and_put_on_the_approved_lis
     # A seat is free: no purchase. The pool now lists it as approved.
     assert inboxes(desk, people, case) == {"oscar": ["schedule-installation"]}
     assert pool(desk, "autocad") == {**POOL["autocad"], "approved": True, "assigned": ["carl", "alice"]}
-    assert "Security's conditions of use: Only with the company account (SSO)." in instructions(
-        desk, people.oscar, case, "schedule-installation")
+    assert "Security's conditions of use: Only with the company account (SSO)." in desk.instructions(
+        people.oscar, case, "schedule-installation")
     case = work(desk, people.oscar, case, "schedule-installation", SCHEDULE)
     case = work(desk, people.oscar, case, "install-software", INSTALL)
     case = confirm_works(desk, people, case)
@@ -383,6 +373,7 @@ def test_security_refuses(desk, people):
 
 # ---- procurement -------------------------------------------------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_no_free_seat_procurement_buys_seats_and_the_pool_grows(desk, people, clock):
     case = request(desk, people, "adobe-acrobat-pro")
     assert case.data["licence_route"] == "on the approved list, but every seat is taken: a seat must be bought"
@@ -393,7 +384,7 @@ def test_no_free_seat_procurement_buys_seats_and_the_pool_grows(desk, people, cl
     decision = desk.task(people.priya, case, "decide-purchase")
     assert (decision.lane, decision.candidate_groups) == ("procurement", ["procurement"])
     assert decision.due_at == clock.now() + timedelta(days=3)
-    assert "The pool has 3 seat(s), all assigned." in instructions(desk, people.priya, case, "decide-purchase")
+    assert "The pool has 3 seat(s), all assigned." in desk.instructions(people.priya, case, "decide-purchase")
     case = work(desk, people.priya, case, "decide-purchase", {"purchase_approved": True})
     order = desk.task(people.priya, case, "order-seats")
     assert order.due_at == clock.now() + timedelta(days=5)
@@ -434,6 +425,7 @@ def test_procurement_declines_the_purchase(desk, people):
         "outcome": "purchase_declined", "purchase": None, "delivery": None}
 
 
+@pytest.mark.also_on_postgres
 def test_a_seat_taken_while_the_manager_decides_is_bought_after_all(desk, people):
     # One seat free when alice asks ...
     records.put("licences", "adobe-acrobat-pro", {**POOL["adobe-acrobat-pro"], "assigned": ["fiona", "hana"]})
@@ -474,7 +466,7 @@ def test_software_not_in_the_pool_is_completed_reviewed_bought_and_added(desk, p
     assert (case.data["licence"], case.data["security_review"], case.data["purchase_needed"]) == (None, True, True)
     assert case.data["licence_route"] == \
         "not in the licence pool: security must review it and seats must be bought"
-    assert instructions(desk, people.mona, case, "approve-request").startswith(
+    assert desk.instructions(people.mona, case, "approve-request").startswith(
         "**alice** asks for **Miro Business** by Miro, not in the licence pool yet.")
 
     case = approved_by_mona(desk, people, case)
@@ -523,13 +515,13 @@ def test_not_working_goes_back_to_it_ops_once_per_round(desk, people, rounds):
         assert inboxes(desk, people, case) == {"oscar": ["fix-problem"]}
         assert (case.data["not_working_rounds"], case.data["reported_problem"]) == (
             round_, f"Round {round_}: the licence has expired.")
-        assert f"(round {round_})" in instructions(desk, people.oscar, case, "fix-problem")
+        assert f"(round {round_})" in desk.instructions(people.oscar, case, "fix-problem")
         case = work(desk, people.oscar, case, "fix-problem", {"fix_notes": f"Fix {round_}: activated it."})
         # Asked again, with an empty answer and what IT operations did.
         assert inboxes(desk, people, case) == {"alice": ["confirm-works"]}
         assert "works" not in {k for k, v in desk.data_of(people.alice, case, "confirm-works").items() if v}
-        assert f"IT operations looked at the problem you reported: Fix {round_}: activated it." in instructions(
-            desk, people.alice, case, "confirm-works")
+        assert f"IT operations looked at the problem you reported: Fix {round_}: activated it." in desk.instructions(
+            people.alice, case, "confirm-works")
     case = confirm_works(desk, people, case)
     assert case.status == "completed"
     assert desk.path(case) == REQUESTED + NO_REVIEW + SEATS_CHECKED + ASSIGNED + PROVISIONED \
@@ -640,33 +632,15 @@ def test_the_forms_refuse_bad_input(desk, people, clock):
 
 # ---- the decision table -------------------------------------------------------------------------
 
-DECIDE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="decide-definitions" targetNamespace="test">
-  <bpmn:process id="decide" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="route"><bpmn:extensionElements>
-      <spiffworkflow:calledDecisionId>licence_availability</spiffworkflow:calledDecisionId></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="route" />
-    <bpmn:sequenceFlow id="f2" sourceRef="route" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
 @pytest.fixture(scope="module")
 def route_of():
     """The shipped decision table, run by the engine on its own: (security review?, buy seats?)."""
-    (model,) = load_bundle({"decide.bpmn": DECIDE.encode(),
-                            "licence-availability.dmn": (FOLDER / "licence-availability.dmn").read_bytes()}).processes
+    table = decision_table(PROCESS, "licence-availability.dmn", "licence_availability")
 
     def decide(licence: dict | None, requester: str = "alice") -> tuple[bool, bool]:
-        run = WorkflowRun.start(model.spec, model.subprocess_specs, model.flavour,
-                                {"licence": licence, "requester": requester})
-        assert run.status == "completed"
-        assert run.data["licence_route"]
-        return run.data["security_review"], run.data["purchase_needed"]
+        data = table({"licence": licence, "requester": requester})
+        assert data["licence_route"]
+        return data["security_review"], data["purchase_needed"]
     return decide
 
 

@@ -29,14 +29,12 @@ import sqlalchemy as sa
 from lxml import etree
 
 from app.engine.bundle import load_bundle
-from app.engine.runtime import WorkflowRun
 from app.models import Instance, OutboxMessage, db
 from app.services import records, tasks
 from app.services.catalogue import one_line
 from app.services.errors import Forbidden, InvalidData
-from app.web.pages.rich_text import fill_template
 
-from .conftest import REPO, bundle_of
+from .conftest import REPO, bundle_of, decision_table
 from .diagram_checks import NS, diagram_problems
 from .driver import Desk
 from .form_checks import shown_fields
@@ -112,21 +110,8 @@ def request(desk, people, who=None, **changes):
     return desk.start(who or people.alice, {**REQUEST, **changes})
 
 
-def work(desk, user, case, step: str, data: dict):
-    """Do a step as ``user`` (Desk.work), after checking that its instructions fill
-    in with the step's data: Jinja that does not is shown to people as written."""
-    filled = instructions(desk, user, case, step)
-    assert "{{" not in filled and "{%" not in filled, (step, filled)
-    return desk.work(user, case, step, data)
-
-
-def instructions(desk, user, case, step: str) -> str:
-    detail = tasks.get_task(desk.task(user, case, step).id, user)
-    return fill_template(detail.instructions, detail.data)
-
-
 def review(desk, people, case, decision: str, note: str, manager=None):
-    return work(desk, manager or people.mona, case, "review-request",
+    return desk.work(manager or people.mona, case, "review-request",
                 {"review_decision": decision, "review_note": note})
 
 
@@ -154,7 +139,7 @@ def record(desk, ref: str = "TRN-000001") -> dict:
 
 def book(desk, people, case, **changes):
     """HR book the course; the request then waits for the morning after its last day."""
-    case = work(desk, people.hana, case, "schedule-training", {**BOOKING, **changes})
+    case = desk.work(people.hana, case, "schedule-training", {**BOOKING, **changes})
     assert case.status == "running"
     assert inboxes(desk, people, case) == {}
     return case
@@ -173,6 +158,7 @@ def wait_for_the_course_to_end(desk, people, case, asked_at=ASKED_AT):
 
 # ---- approved straight away, at the threshold ------------------------------------
 
+@pytest.mark.also_on_postgres
 def test_approved_at_the_threshold_booked_attended_and_recorded(desk, people, clock):
     case = request(desk, people)
     assert case.status == "running"
@@ -190,7 +176,7 @@ def test_approved_at_the_threshold_booked_attended_and_recorded(desk, people, cl
     for outsider in (people.mike, people.alice, people.fiona, people.otto):
         with pytest.raises(Forbidden):
             tasks.claim(review_task.id, outsider)
-    said = instructions(desk, people.mona, case, "review-request")
+    said = desk.instructions(people.mona, case, "review-request")
     assert said.startswith("**Alice Martin** asks to attend *Kubernetes Fundamentals (LFS258)* by The Linux "
                            "Foundation (classroom), from **2026-02-16** to **2026-02-18**, costing **1000 EUR**")
     assert "more information" not in said.split("Decide")[0] and "ends before it starts" not in said
@@ -202,7 +188,7 @@ def test_approved_at_the_threshold_booked_attended_and_recorded(desk, people, cl
     assert inboxes(desk, people, case) == {"hana": ["schedule-training"]}
     booking = desk.task(people.hana, case, "schedule-training")
     assert (booking.lane, booking.candidate_groups, booking.due_at) == ("hr", ["hr"], clock.now() + timedelta(days=5))
-    assert "on budget" not in instructions(desk, people.hana, case, "schedule-training")
+    assert "on budget" not in desk.instructions(people.hana, case, "schedule-training")
 
     case = book(desk, people, case)
     assert (case.data["booking_reference"], case.data["scheduled_by"], case.data["completion_check_at"]) == (
@@ -224,7 +210,7 @@ def test_approved_at_the_threshold_booked_attended_and_recorded(desk, people, cl
             tasks.claim(confirmation.id, outsider)
         with pytest.raises(Forbidden):
             tasks.complete(confirmation.id, ATTENDED, outsider)
-    case = work(desk, people.alice, case, "confirm-completion", ATTENDED)
+    case = desk.work(people.alice, case, "confirm-completion", ATTENDED)
 
     assert case.status == "completed"
     assert desk.path(case) == OPENED + REVIEW + APPROVED + BOOKED + RECORDED
@@ -296,7 +282,7 @@ def test_more_information_once_then_approved_with_the_changed_request(desk, peop
     tasks.unclaim(answer.id, people.alice)
     with pytest.raises(Forbidden):
         tasks.claim(answer.id, people.ben)
-    said = instructions(desk, people.alice, case, "answer-question")
+    said = desk.instructions(people.alice, case, "answer-question")
     assert said.startswith("mona has a question about your training request **TRN-000001**")
     assert "> Why the classroom course? The online one costs 900." in said
     # The form shows the request as it stands, to change, and the question.
@@ -304,7 +290,7 @@ def test_more_information_once_then_approved_with_the_changed_request(desk, peop
     assert (shown["review_note"], shown["cost"], shown["course_format"]) == (
         "Why the classroom course? The online one costs 900.", 1800, "classroom")
 
-    case = work(desk, people.alice, case, "answer-question",
+    case = desk.work(people.alice, case, "answer-question",
                 {**REQUEST, "course_format": "online", "cost": 900,
                  "answer": "Fair point: I changed it to the online course, same content."})
     # Back to mona, with the last question and answer; her decision starts empty.
@@ -313,7 +299,7 @@ def test_more_information_once_then_approved_with_the_changed_request(desk, peop
         1, "Why the classroom course? The online one costs 900.",
         "Fair point: I changed it to the online course, same content.")
     assert not {"review_decision", "review_note", "answer"} & set(case.data)
-    said = instructions(desk, people.mona, case, "review-request")
+    said = desk.instructions(people.mona, case, "review-request")
     assert "costing **900 EUR**" in said and "(online)" in said
     assert ("You have asked for more information 1 time(s). Your last question: *Why the classroom course? "
             "The online one costs 900.* Their answer: *Fair point: I changed it to the online course, same "
@@ -338,13 +324,13 @@ def test_more_information_three_times_then_rejected(desk, people):
     for round_ in range(1, 4):
         case = review(desk, people, case, "more_info", f"Question {round_}: which modules do you need?")
         assert inboxes(desk, people, case) == {"alice": ["answer-question"]}
-        assert f"> Question {round_}: which modules" in instructions(desk, people.alice, case, "answer-question")
-        case = work(desk, people.alice, case, "answer-question",
+        assert f"> Question {round_}: which modules" in desk.instructions(people.alice, case, "answer-question")
+        case = desk.work(people.alice, case, "answer-question",
                     {**REQUEST, "answer": f"Answer {round_}: modules 3 and 4.", "cost": 1000 - round_ * 100})
         assert case.data["info_rounds"] == round_
         assert inboxes(desk, people, case) == {"mona": ["review-request"]}
-        assert f"asked for more information {round_} time(s)" in instructions(
-            desk, people.mona, case, "review-request")
+        assert f"asked for more information {round_} time(s)" in desk.instructions(
+            people.mona, case, "review-request")
     case = review(desk, people, case, "reject", "Three rounds and still no clear need: not this year.")
 
     assert case.status == "completed"
@@ -414,19 +400,19 @@ def test_a_conference_above_its_threshold_is_checked_and_approved_by_finance(des
     for outsider in (people.mona, people.hana, people.alice):
         with pytest.raises(Forbidden):
             tasks.claim(check.id, outsider)
-    said = instructions(desk, people.fiona, case, "check-budget")
+    said = desk.instructions(people.fiona, case, "check-budget")
     assert said.startswith(
         "mona approved **Alice Martin**'s request TRN-000001 to attend *KubeCon Europe 2026* by CNCF")
     assert "It costs **650 EUR**, above the finance threshold of 500 EUR for this format" in said
 
-    case = work(desk, people.fiona, case, "check-budget",
+    case = desk.work(people.fiona, case, "check-budget",
                 {"budget_approved": True, "budget_code": "TRN-2026-SALES", "finance_note": "From Q1's budget."})
     assert case.data["budget_checked_by"] == "fiona"
     assert inboxes(desk, people, case) == {"hana": ["schedule-training"]}
-    assert "on budget **TRN-2026-SALES**" in instructions(desk, people.hana, case, "schedule-training")
+    assert "on budget **TRN-2026-SALES**" in desk.instructions(people.hana, case, "schedule-training")
     case = book(desk, people, case)
     case = wait_for_the_course_to_end(desk, people, case)
-    case = work(desk, people.alice, case, "confirm-completion", ATTENDED)
+    case = desk.work(people.alice, case, "confirm-completion", ATTENDED)
 
     assert case.status == "completed"
     assert desk.path(case) == OPENED + REVIEW + APPROVED + FINANCE + BOOKED + RECORDED
@@ -445,7 +431,7 @@ def test_finance_decline_the_budget_and_the_request_ends(desk, people):
     case = review(desk, people, case, "approve", "If finance agree.")
     assert (case.data["needs_finance_check"], case.data["finance_threshold"]) == (True, 1000)
     assert inboxes(desk, people, case) == {"fiona": ["check-budget"]}
-    case = work(desk, people.fiona, case, "check-budget",
+    case = desk.work(people.fiona, case, "check-budget",
                 {"budget_approved": False, "budget_code": "TRN-2026-SALES",
                  "finance_note": "Sales' training budget for Q1 is spent; ask again in April."})
 
@@ -500,7 +486,7 @@ def test_not_attended_after_weekly_reminders_and_hr_told_from_the_fourth(desk, p
     assert desk.outbox("hana") == [REMINDER] * 2
     assert inboxes(desk, people, case) == {"alice": ["confirm-completion"]}
 
-    case = work(desk, people.alice, case, "confirm-completion", MISSED)
+    case = desk.work(people.alice, case, "confirm-completion", MISSED)
     assert case.status == "completed"
     assert desk.path(case) == (OPENED + REVIEW + APPROVED + BOOKED[:-2] + EMPLOYEE_REMINDER * 5
                                + BOOKED[-2:] + RECORDED)
@@ -525,14 +511,14 @@ def test_dates_the_wrong_way_round_are_pointed_out_and_the_later_one_counts(desk
     the morning after the later of the two dates."""
     # Dates in the right order (a one-day course) are not pointed out.
     other = request(desk, people, start_date="2026-02-18", end_date="2026-02-18")
-    assert "ends before it starts" not in instructions(desk, people.mona, other, "review-request")
+    assert "ends before it starts" not in desk.instructions(people.mona, other, "review-request")
 
     case = request(desk, people, start_date="2026-02-18", end_date="2026-02-16")
-    assert "**The course ends before it starts**: ask Alice Martin to correct the dates." in instructions(
-        desk, people.mona, case, "review-request")
+    assert "**The course ends before it starts**: ask Alice Martin to correct the dates." in desk.instructions(
+        people.mona, case, "review-request")
     case = review(desk, people, case, "approve", "Approved; HR will sort out the dates.")
-    assert "**The dates asked for end before they start**: agree the right dates with the provider." in instructions(
-        desk, people.hana, case, "schedule-training")
+    assert "**The dates asked for end before they start**: agree the right dates with the provider." in desk.instructions(
+        people.hana, case, "schedule-training")
     case = book(desk, people, case, start_date="2026-02-18", end_date="2026-02-16")
     assert case.data["completion_check_at"] == "2026-02-19T09:00:00+00:00"
     desk.advance(ASKED_AT - desk.clock.now())
@@ -558,7 +544,7 @@ def test_the_manager_is_reminded_every_3_days_until_they_decide(desk, people):
     # While alice answers, mona is not reminded; the review's timer starts again when it comes back.
     desk.advance(days=4)
     assert told(desk, people) == {"mona": [reminder] * 2}
-    case = work(desk, people.alice, case, "answer-question", {**REQUEST, "answer": "Modules 3 and 4."})
+    case = desk.work(people.alice, case, "answer-question", {**REQUEST, "answer": "Modules 3 and 4."})
     desk.advance(days=3)
     assert told(desk, people) == {"mona": [reminder] * 3}
     case = review(desk, people, case, "approve", "OK.")
@@ -630,7 +616,7 @@ def test_the_step_forms_refuse_bad_answers_and_leave_the_step_open(desk, people)
     with pytest.raises(InvalidData) as refused:       # the question is the manager's: not hers to change
         tasks.complete(answer.id, {**REQUEST, "answer": "3 and 4.", "review_note": "No question."}, people.alice)
     assert set(refused.value.fields) == {"review_note"}
-    case = work(desk, people.alice, case, "answer-question", {**REQUEST, "cost": 2000, "answer": "3 and 4."})
+    case = desk.work(people.alice, case, "answer-question", {**REQUEST, "cost": 2000, "answer": "3 and 4."})
     case = review(desk, people, case, "approve", "Fine.")
 
     check = desk.task(people.fiona, case, "check-budget")
@@ -639,7 +625,7 @@ def test_the_step_forms_refuse_bad_answers_and_leave_the_step_open(desk, people)
         tasks.complete(check.id, {"budget_approved": "perhaps", "budget_code": "sales budget"}, people.fiona)
     assert set(refused.value.fields) == {"budget_approved", "budget_code", "finance_note"}
     assert refused.value.fields["budget_code"] == ["Not in the expected form, for example TRN-2026-SALES."]
-    case = work(desk, people.fiona, case, "check-budget",
+    case = desk.work(people.fiona, case, "check-budget",
                 {"budget_approved": True, "budget_code": "CC-4410", "finance_note": "Fine."})
 
     booking = desk.task(people.hana, case, "schedule-training")
@@ -665,33 +651,14 @@ def test_the_step_forms_refuse_bad_answers_and_leave_the_step_open(desk, people)
 
 # ---- the finance-check table on its boundaries -----------------------------------
 
-DECIDE = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
-    xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="decide-definitions" targetNamespace="test">
-  <bpmn:process id="decide" isExecutable="true">
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:businessRuleTask id="check"><bpmn:extensionElements>
-      <spiffworkflow:calledDecisionId>training_finance_check</spiffworkflow:calledDecisionId></bpmn:extensionElements>
-      <bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:businessRuleTask>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="check" />
-    <bpmn:sequenceFlow id="f2" sourceRef="check" targetRef="end" />
-  </bpmn:process>
-</bpmn:definitions>"""
-
-
 @pytest.fixture(scope="module")
 def finance_check():
     """The shipped decision table, run by the engine on its own."""
-    (model,) = load_bundle({"decide.bpmn": DECIDE.encode(),
-                            "training-finance-check.dmn": (FOLDER / "training-finance-check.dmn").read_bytes()
-                            }).processes
+    table = decision_table(PROCESS, "training-finance-check.dmn", "training_finance_check")
 
     def decide(currency: str, course_format: str, cost) -> tuple[int, bool]:
-        run = WorkflowRun.start(model.spec, model.subprocess_specs, model.flavour,
-                                {"currency": currency, "course_format": course_format, "cost": cost})
-        assert run.status == "completed"
-        return run.data["finance_threshold"], run.data["needs_finance_check"]
+        data = table({"currency": currency, "course_format": course_format, "cost": cost})
+        return data["finance_threshold"], data["needs_finance_check"]
     return decide
 
 
