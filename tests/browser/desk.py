@@ -158,3 +158,12 @@ def unexpected_errors(page, *expected: str) -> list[str]:
     """The page's errors other than the answers a test provoked on purpose
     (``"status of 422"``)."""
     return [e for e in page.errors if not any(code in e for code in expected)]
+
+
+def open_case_waiting_on(page, case_url: str, waits_on: str):
+    """Opens a case page once it says no person's step is open and names
+    ``waits_on`` (a timer or message) as what it waits for; the automatic
+    steps before it run in the server's worker. Returns that sentence."""
+    sentence = _reload_until(page, case_url, lambda p: p.locator("#tasks-title + p", has_text=f"({waits_on})"))
+    expect(sentence).to_contain_text("Nothing waits for a person now")
+    return sentence

@@ -19,8 +19,8 @@ from datetime import date, timedelta
 from playwright.sync_api import expect
 
 from tests.browser.desk import (
-    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, instructions, label, message, open_group_task,
-    open_my_task, shown, sign_in, sign_out, start_from_catalogue, start_request, step, submit_start_form,
+    ACTIVE, DONE, UNMARKED, complete, diagram_drawn, instructions, label, message, open_case_waiting_on,
+    open_group_task, open_my_task, shown, sign_in, sign_out, start_from_catalogue, start_request, step, submit_start_form,
     unexpected_errors)
 
 SERVICE = "Offboard an employee"
@@ -146,10 +146,7 @@ def test_hana_offboards_alice_and_the_access_waits_for_the_last_day(desk_page, b
     complete(page)
 
     # -- The case page: every person's step done, the access waiting for the end of the last day.
-    page.goto(case_url)
-    waiting = page.locator("#tasks-title + p")
-    expect(waiting).to_contain_text("Nothing waits for a person now")
-    expect(waiting).to_contain_text("Last day ends (17:00 UTC)")
+    open_case_waiting_on(page, case_url, "Last day ends (17:00 UTC)")
     expect(page.locator(".page-header .badge", has_text="Completed")).to_have_count(0)
     diagram_drawn(page)
     for done in ("correct-leaver", "recover-asset", "update-asset-register", "record-custody", "hand-over-data",

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from tests.browser.desk import (
     ACTIVE, DONE, UNMARKED, complete, diagram_drawn, instructions, label, message,
-    open_group_task, shown, sign_in, sign_out, start_from_catalogue, start_request, step,
+    open_case_waiting_on, open_group_task, shown, sign_in, sign_out, start_from_catalogue, start_request, step,
     submit_start_form, unexpected_errors)
 
 COURSE = "Kubernetes Fundamentals (LFS258)"
@@ -140,11 +140,10 @@ def test_a_training_request_asked_about_approved_checked_and_booked(desk_page, b
     expect(booked).to_contain_text(f"On {(last_day + timedelta(days=1)).isoformat()} Alice Martin will be asked")
     artifacts.screenshot(page, "training-request-3-booked-message")
 
-    page.goto(case_url)
-    expect(page.locator(".page-header")).to_contain_text("TRN-000001")
-    expect(page.locator("#tasks-title + p")).to_have_text(
+    expect(open_case_waiting_on(page, case_url, "Morning after the course ends")).to_have_text(
         "Nothing waits for a person now: the case is on an automatic step, a timer or a message "
         "(Morning after the course ends).")
+    expect(page.locator(".page-header")).to_contain_text("TRN-000001")
     diagram_drawn(page)
     for done in ("review-request", "answer-question", "decide-finance-check", "check-budget", "schedule-training",
                  "announce-booking"):
