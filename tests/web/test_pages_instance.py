@@ -168,3 +168,42 @@ def test_a_case_held_by_a_timer_says_where_it_waits(client, app, people):
     assert texts(doc, "//section[@aria-labelledby='tasks-title']/p") == [
         "Nothing waits for a person now: the case is on an automatic step, a timer or a message (Wait)."]
     assert diagram_marks(doc)["active"] == ["wait"] and diagram_marks(doc)["completed"] == ["start"]
+
+
+def test_the_audit_trail_downloads_as_csv_and_json_for_those_who_read_the_data(client, app, clock, people):
+    import csv
+    import io
+    import json
+
+    case = start_repair(app, assessed_as=True, clock=clock)
+    base = f"/instances/{case['instance_id']}/audit-trail"
+    auditor = signed_in(client, "audrey")
+    page = html(auditor.get(f"/instances/{case['instance_id']}"))
+    assert [a.get("href") for a in page.xpath("//section[@aria-labelledby='history-title']//a[@download]")] == [
+        f"{base}.csv", f"{base}.json"]
+
+    as_json = auditor.get(f"{base}.json")
+    assert as_json.status_code == 200 and as_json.mimetype == "application/json"
+    assert as_json.headers["Content-Disposition"] == \
+        f'attachment; filename="case-{case["instance_id"]}-audit-trail.json"'
+    trail = json.loads(as_json.get_data(as_text=True))
+    assert trail["business_key"] == "REP-1"
+    kinds = [(e["type"], e["actor"], e["element"]) for e in trail["events"]]
+    assert kinds[0] == ("instance_started", "dave", None)
+    assert ("task_completed", "alice", "assess") in kinds
+    completed = next(e for e in trail["events"] if e["type"] == "task_completed")
+    assert completed["step"] == "Assess the fault" and completed["at"].startswith("2026-01-05T09:")
+    assert "data" in completed["data"]            # what alice entered
+
+    as_csv = auditor.get(f"{base}.csv")
+    assert as_csv.status_code == 200 and as_csv.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(as_csv.get_data(as_text=True))))
+    assert [(r["type"], r["actor"], r["element"]) for r in rows] == [(t, a or "", e or "") for t, a, e in kinds]
+    assert json.loads(rows[kinds.index(("task_completed", "alice", "assess"))]["data"]) == completed["data"]
+
+    # The starter reads the case but not its data, so not its audit trail either.
+    starter = signed_in(client, "dave")
+    assert not html(starter.get(f"/instances/{case['instance_id']}")).xpath("//a[@download]")
+    assert starter.get(f"{base}.csv").status_code == 403
+    assert signed_in(client, "fiona").get(f"{base}.json").status_code == 403
+    assert signed_in(client, "adam").get(f"/instances/{case['instance_id']}/audit-trail.xml").status_code == 404

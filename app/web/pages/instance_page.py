@@ -1,6 +1,8 @@
 """The instance page: one case read in full. Where it stands (status, the
 diagram with the steps done, waiting and failed and the way taken), who its
-open tasks wait for, what went wrong, its data, and its whole history.
+open tasks wait for, what went wrong, its data, and its whole history; and
+the audit trail behind the history as CSV or JSON, every event with its time,
+actor, step and the data entered, for those who may read the case's data.
 
 Read-only. Whoever may see the case (its starter, people who hold or may
 pick up one of its tasks, auditors, admins) may open it; anybody else gets
@@ -8,12 +10,16 @@ the 403 page, from the service's Forbidden.
 """
 from __future__ import annotations
 
+import csv
+import io
+import json
 from dataclasses import dataclass
 
-from flask import render_template, url_for
+from flask import Response, render_template, url_for
 
 from app.models import AuditEvent, HumanTask, Instance
 from app.services import instances, people, permissions
+from app.services.errors import Forbidden
 from app.services.users import Caller
 
 from . import bp, case_view, history
@@ -43,6 +49,30 @@ def instance(instance_id: int, caller: Caller):
         incidents=list(found.open_incidents), shows_data=case.shows_data, data_rows=rows, data_keys_left=keys_left,
         history=list(reversed(history.tell(events, steps, names))), markers=markers_for(found, tuple(case.waiting_at)),
         waiting_names=list(case.waiting_at.values()))
+
+
+@bp.route("/instances/<int:instance_id>/audit-trail.<any(csv, json):kind>")
+@login_required
+def audit_trail(instance_id: int, kind: str, caller: Caller):
+    case = instances.case_file(instance_id, caller)
+    if not case.shows_data:
+        raise Forbidden("The audit trail holds the data people entered: it is for those who work on the case, "
+                        "admins and auditors.")
+    steps = _step_names(case.events, case.instance)
+    rows = [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor, "element": e.element,
+             "step": steps.get(e.element or ""), "data": e.data or {}} for e in case.events]
+    name = f"case-{instance_id}-audit-trail.{kind}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if kind == "json":
+        body = json.dumps({"instance": instance_id, "business_key": case.instance.business_key, "events": rows},
+                          ensure_ascii=False, indent=2, default=str)
+        return Response(body, mimetype="application/json", headers=headers)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=["at", "type", "actor", "element", "step", "data"])
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "data": json.dumps(row["data"], ensure_ascii=False, default=str)})
+    return Response(out.getvalue(), mimetype="text/csv", headers=headers)
 
 
 def _open_task(task: HumanTask, instance: Instance, caller: Caller, names: dict[str, str]) -> OpenTask:
