@@ -187,12 +187,28 @@ class CaseFile:
 def case_file(instance_id: int, actor: User) -> CaseFile:
     """What the instance page shows, behind one permission check (NotFound,
     Forbidden as ``get_instance``)."""
+    instance, events, shows_data = _read_case(instance_id, actor)
+    return CaseFile(instance=instance, events=events, shows_data=shows_data, waiting_at=_waiting_at(instance))
+
+
+def audit_trail(instance_id: int, actor: User) -> CaseFile:
+    """The instance and every event of it, for those who may read its data (the
+    events hold what people entered); nothing is restored to find where it waits."""
+    instance, events, shows_data = _read_case(instance_id, actor)
+    if not shows_data:
+        raise permissions.Forbidden("The audit trail holds the data people entered: it is for those who work on the case, "
+                        "admins and auditors.")
+    return CaseFile(instance=instance, events=events, shows_data=True, waiting_at={})
+
+
+def _read_case(instance_id: int, actor: User) -> tuple[Instance, list[AuditEvent], bool]:
+    """The instance, its events, and whether the actor may read its data."""
     instance, holds_task = _readable(instance_id, actor)
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
     shows_data = permissions.reads_everything(actor) or (
         holds_task if holds_task is not None else _holds_a_task(actor, instance.id))
-    return CaseFile(instance=instance, events=list(events), shows_data=shows_data, waiting_at=_waiting_at(instance))
+    return instance, list(events), shows_data
 
 
 def _waiting_at(instance: Instance) -> dict[str, str]:

@@ -43,9 +43,15 @@ def table(caller: User, collection: str, field: str = "", value: str = "") -> Ta
     true, false or null (a text box cannot say which was meant)."""
     _require_reader(caller)
     field, value = field.strip(), value.strip()
-    if collection not in records.collections():
+    try:
+        found = _matching(collection, field, value) if field else records.query(collection, None, MAX_ROWS + 1)
+    except InvalidData as refused:
+        if "collection" in refused.fields:   # a name no collection can have
+            raise NotFound(f"There is no collection '{collection}'.") from None
+        raise
+    # Only an empty answer needs a second look: a collection exists while it holds records.
+    if not found and collection not in records.collections():
         raise NotFound(f"There is no collection '{collection}'.")
-    found = _matching(collection, field, value) if field else records.query(collection, None, MAX_ROWS + 1)
     shown = found[:MAX_ROWS]
     columns = sorted({name for record in shown for name in record.value})[:MAX_COLUMNS]
     rows = [(r.key, [cell(r.value.get(name)) for name in columns]) for r in shown]
@@ -104,8 +110,10 @@ def _matching(collection: str, field: str, value: str) -> list[Record]:
     try:
         found = {r.key: r for w in wanted for r in records.query(collection, {field: w}, MAX_ROWS + 1)}
     except InvalidData as refused:
+        if "where" not in refused.fields:
+            raise
         # The filter is the page's "field" box; records speak of "where".
-        raise InvalidData({"field": [m for ms in refused.fields.values() for m in ms]}) from None
+        raise InvalidData({"field": refused.fields["where"]}) from None
     return [found[key] for key in sorted(found)]
 
 
