@@ -231,6 +231,31 @@ def retry_incident(incident_id: int) -> None:
         click.echo(f"instance {instance.id}: {instance.status}")
 
 
+@main.command()
+@click.argument("instance_id", type=int)
+@click.option("--version", "version", required=True, type=int, help="The version of its process to move to.")
+@click.option("--dry-run", is_flag=True, help="Only say whether it can move.")
+def migrate(instance_id: int, version: int, dry_run: bool) -> None:
+    """Move an instance to another version of its process."""
+    from app.services import migrations
+    from app.services.errors import ServiceError
+
+    app = _app()
+    with app.app_context():
+        try:
+            if dry_run:
+                check = migrations.check(instance_id, version, _cli_actor())
+                if not check.can_move:
+                    _fail(list(check.reasons))
+                click.echo(f"instance {instance_id} can move from version {check.from_version} to version "
+                           f"{version} (at: {', '.join(check.active_steps) or 'nothing'})")
+                return
+            migrations.migrate(instance_id, version, _cli_actor())
+        except ServiceError as exc:
+            _fail([exc.message, *exc.details.get("reasons", [])])
+        click.echo(f"instance {instance_id}: moved to version {version}")
+
+
 @main.command("message")
 @click.argument("name")
 @click.option("--correlation", "correlation", multiple=True, metavar="PROPERTY=VALUE",

@@ -120,7 +120,10 @@ class _BundleReader:
                 problems += [xml.problem_at(name, p, "the process has no id: give it one")
                              for p in tree.getroot().iterfind("bpmn:process", xml.NSMAP)
                              if not p.get("id")]
-            self.ids.update({(name, i): el for i, el in xml.index_ids(tree).items()})
+            ids = xml.index_ids(tree)
+            self.ids.update({(name, i): el for i, el in ids.items()})
+            if is_bpmn:
+                problems += _dangling_flow_ends(name, tree, ids)
         self.problems.extend(problems)
 
     def _read_json(self, name: str, data: bytes) -> None:
@@ -192,14 +195,14 @@ class _BundleReader:
             return None
         element = self.ids[(file, pid)]
         model = ProcessModel(
-            key=pid, name=_label(element) or pid, description=xml.documentation(element),
+            key=pid, name=element_label(element) or pid, description=xml.documentation(element),
             flavour=self.flavour, spec=spec, subprocess_specs=subprocess_specs,
-            category=" ".join((_properties(element).get("category") or "").split()),
-            business_key_variable=(_properties(element).get("businessKeyVariable") or "").strip() or None,
-            starter_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterGroups")
-                                       or _properties(element).get("candidateStarterGroups")),
-            starter_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterUsers")
-                                      or _properties(element).get("candidateStarterUsers")),
+            category=" ".join((extension_properties(element).get("category") or "").split()),
+            business_key_variable=(extension_properties(element).get("businessKeyVariable") or "").strip() or None,
+            starter_groups=split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterGroups")
+                                       or extension_properties(element).get("candidateStarterGroups")),
+            starter_users=split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateStarterUsers")
+                                      or extension_properties(element).get("candidateStarterUsers")),
         )
         if model.business_key_variable and not model.business_key_variable.isidentifier():
             self.problems.append(xml.problem_at(
@@ -214,7 +217,7 @@ class _BundleReader:
         model.start_form = next((f for f in (self._form_of(file, t) for t in starts) if f), None)
         model.initiator = next((v for v in (
             (self.ids.get((file, t.bpmn_id)).get(f"{{{xml.CAMUNDA_NS}}}initiator")
-             or _properties(self.ids.get((file, t.bpmn_id))).get("initiator") or "").strip()
+             or extension_properties(self.ids.get((file, t.bpmn_id))).get("initiator") or "").strip()
             for t in starts if isinstance(t.event_definition, NoneEventDefinition)) if v), None)
         # Scheduled at deploy time, so a start timer must make sense without any instance.
         self.problems += [xml.problem_at(file, self.ids.get((file, timer.bpmn_id)), message)
@@ -227,7 +230,7 @@ class _BundleReader:
         # Every task spec comes from an element with an id; the fallback is only a guard.
         element = self.ids.get((file, task_spec.bpmn_id), etree.Element("missing"))
         extensions = getattr(task_spec, "extensions", None) or {}
-        props = _properties(element)
+        props = extension_properties(element)
         assignee = (element.get(f"{{{xml.CAMUNDA_NS}}}assignee") or props.get("assignee") or "").strip()
         due = (element.get(f"{{{xml.CAMUNDA_NS}}}dueDate") or props.get("dueDate") or "").strip() or None
         urgency = (element.get(f"{{{xml.CAMUNDA_NS}}}priority") or props.get("priority") or "").strip() or None
@@ -235,14 +238,14 @@ class _BundleReader:
             self.problems.append(xml.problem_at(file, element, message))
         return TaskMeta(
             bpmn_id=task_spec.bpmn_id,
-            name=_label(element) or task_spec.bpmn_id,
+            name=element_label(element) or task_spec.bpmn_id,
             lane=task_spec.lane,
             documentation=xml.documentation(element),
             instructions=(extensions.get("instructionsForEndUser") or "").strip(),
             assignee=assignee or None,
-            candidate_groups=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateGroups")
+            candidate_groups=split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateGroups")
                                          or props.get("candidateGroups")),
-            candidate_users=_split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateUsers")
+            candidate_users=split_list(element.get(f"{{{xml.CAMUNDA_NS}}}candidateUsers")
                                         or props.get("candidateUsers")),
             due_date=due, priority=urgency,
             form=self._form_of(file, task_spec),
@@ -277,7 +280,7 @@ class _BundleReader:
                     self.element_forms[(file, element.get("id"))] = form
 
     def _form_named_by(self, file: str, element, checked: set[str]) -> Form | None:
-        props = _properties(element)
+        props = extension_properties(element)
         schema_ref = props.get("formJsonSchemaFilename")
         ui_ref = props.get("formUiSchemaFilename")
         form_key = element.get(f"{{{xml.CAMUNDA_NS}}}formKey")
@@ -316,7 +319,20 @@ class _BundleReader:
         return None
 
 
-def _properties(element) -> dict[str, str]:
+def _dangling_flow_ends(file: str, tree, ids: dict) -> list[Problem]:
+    """A flow whose end names nothing: SpiffWorkflow would report it as a
+    duplicate task spec on the flow's source, which misleads; say it plainly,
+    on the flow itself (a modeller deleting a step can leave one behind)."""
+    problems = []
+    for flow in tree.getroot().iter(f"{{{xml.BPMN_NS}}}sequenceFlow", f"{{{xml.BPMN_NS}}}messageFlow"):
+        for end in ("sourceRef", "targetRef"):
+            ref = flow.get(end)
+            if ref and ref not in ids:
+                problems.append(xml.problem_at(file, flow, f"{end} '{ref}' names no element in this file"))
+    return problems
+
+
+def extension_properties(element) -> dict[str, str]:
     """An element's extension properties, spiff's or Camunda's (name -> value)."""
     found = element.iterfind(
         "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", xml.NSMAP)
@@ -325,7 +341,7 @@ def _properties(element) -> dict[str, str]:
     return {p.get("name"): p.get("value") or "" for p in [*found, *camunda] if p.get("name")}
 
 
-def _label(element) -> str:
+def element_label(element) -> str:
     """An element's name on one line (modellers keep the label's line breaks)."""
     return " ".join((element.get("name") or "").split())
 
@@ -334,6 +350,6 @@ def _label(element) -> str:
 _LIST_COMMA = re.compile(r",(?![^{]*\})")
 
 
-def _split_list(text: str | None) -> list[str]:
+def split_list(text: str | None) -> list[str]:
     """Camunda's comma-separated names or expressions, trimmed."""
     return [item.strip() for item in _LIST_COMMA.split(text or "") if item.strip()]

@@ -210,7 +210,7 @@ class _CamundaServiceTaskParser(CamundaTaskParser):
     refused."""
 
     def create_task(self):
-        if not _camunda_hook_name(self.node):
+        if not camunda_hook_name(self.node):
             self.raise_validation_exception(
                 'the service task names no hook: set camunda:type="external" and '
                 'camunda:topic to the hook\'s name (or camunda:class / camunda:delegateExpression / '
@@ -221,14 +221,14 @@ class _CamundaServiceTaskParser(CamundaTaskParser):
         extensions = super().parse_extensions(node)
         camunda = {name: self.node.get(f"{CAMUNDA}{name}") for name in ("type", "topic", "resultVariable")
                    if self.node.get(f"{CAMUNDA}{name}") is not None}
-        camunda["topic"] = _camunda_hook_name(self.node)
+        camunda["topic"] = camunda_hook_name(self.node)
         inputs = self.xpath("./bpmn:extensionElements/camunda:inputOutput/camunda:inputParameter")
-        camunda["inputParameters"] = {p.get("name"): _camunda_value(p) for p in inputs}
+        camunda["inputParameters"] = {p.get("name"): camunda_value(p) for p in inputs}
         extensions["camunda"] = camunda
         return extensions
 
 
-def _camunda_value(element) -> str | dict:
+def camunda_value(element) -> str | dict:
     """The value an element holds (an input parameter, a map entry, a list
     value) as Camunda Modeler writes it: text (an expression when it holds
     ``${...}``), or a ``camunda:map`` / ``camunda:list`` kept as
@@ -240,8 +240,8 @@ def _camunda_value(element) -> str | dict:
 
 def _camunda_structure(node) -> dict:
     if node.tag == f"{CAMUNDA}map":
-        return {"map": {entry.get("key"): _camunda_value(entry) for entry in node if entry.tag == f"{CAMUNDA}entry"}}
-    return {"list": [_camunda_structure(item) if item.tag in _CAMUNDA_STRUCTURES else _camunda_value(item)
+        return {"map": {entry.get("key"): camunda_value(entry) for entry in node if entry.tag == f"{CAMUNDA}entry"}}
+    return {"list": [_camunda_structure(item) if item.tag in _CAMUNDA_STRUCTURES else camunda_value(item)
                      for item in node if item.tag in (*_CAMUNDA_STRUCTURES, f"{CAMUNDA}value")]}
 
 
@@ -263,7 +263,7 @@ class BatonCamundaParser(_BatonParserMixin, CamundaParser):
 _EXPRESSION_NAME = re.compile(r"^\$\{\s*([A-Za-z_][\w.]*)")
 
 
-def _camunda_hook_name(node) -> str | None:
+def camunda_hook_name(node) -> str | None:
     """The hook a Camunda service task names: topic, class, or the name an expression starts with."""
     for attribute in ("topic", "class"):
         value = (node.get(f"{CAMUNDA}{attribute}") or "").strip()

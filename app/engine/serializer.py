@@ -178,6 +178,11 @@ def _flavour(name: str) -> _Flavour:
     raise ValueError(f"unknown flavour {name!r}: expected one of {', '.join(FLAVOURS)}")
 
 
+def registry(flavour: str):
+    """A flavour's converter registry (SpiffWorkflow's diff and migration helpers take it)."""
+    return _flavour(flavour).registry
+
+
 def register_spec_converter(flavour: str, spec_class: type, converter_class: type) -> None:
     """Teach a flavour's registry a custom task spec class (a parser override)."""
     converter_class(spec_class, _flavour(flavour).registry)

@@ -77,7 +77,7 @@ def describe(task, evaluate) -> ServiceCall:
 
 
 def _camunda_param(task, value, evaluate):
-    """A Camunda input parameter's value (parser._camunda_value): text as
+    """A Camunda input parameter's value (parser.camunda_value): text as
     written unless it is an expression, maps and lists item by item."""
     if isinstance(value, dict) and "map" in value:
         return {key: _camunda_param(task, item, evaluate) for key, item in value["map"].items()}

@@ -11,10 +11,11 @@ from .jobs import Job
 from .records import Record
 from .outbox import OutboxMessage
 from .messages import MessageReceipt, MessageWait
+from .bulk_actions import BulkAction
 
 __all__ = [
     "db", "ApiToken", "Group", "User", "user_groups", "Deployment", "DefinitionVersion",
     "Instance", "HumanTask", "TaskCandidate", "AuditEvent", "Incident", "Job",
     "OutboxMessage", "MessageReceipt", "MessageWait",
-    "Record",
+    "Record", "BulkAction",
 ]

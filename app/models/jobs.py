@@ -21,7 +21,7 @@ class Job(db.Model):
     __table_args__ = (sa.Index("ix_job_due", "due_at", "locked_until"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(20))          # "service", "timer", "message" or "start"
+    kind: Mapped[str] = mapped_column(sa.String(20))          # "service", "timer", "message", "start" or "bulk"
     # The instance it works on ("start": none yet; "message": the one that sent it).
     instance_id: Mapped[int | None] = mapped_column(sa.ForeignKey("instance.id", ondelete="CASCADE"), index=True)
     # For "start" jobs (timer start events): the version whose instances it starts.

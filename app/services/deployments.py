@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -111,3 +112,42 @@ def _file_of(process_id: str, texts: dict[str, str]) -> str:
         if f'id="{process_id}"' in texts[name]:
             return name
     return bpmn[0]
+
+
+@dataclass
+class Check:
+    """What deploying some files would do (``plan``), or every reason it cannot (``problems``)."""
+    problems: list[Problem]
+    plan: list[DeployedDefinition]
+
+
+def check(files: dict[str, bytes], actor: User) -> Check:
+    """The checks and the plan of a deploy, in one call, deploying nothing."""
+    try:
+        return Check([], deploy(files, actor, dry_run=True).definitions)
+    except InvalidDeployment as refused:
+        return Check(refused.problems, [])
+
+
+@dataclass(frozen=True)
+class PastDeployment:
+    id: int
+    deployed_at: datetime
+    deployed_by: str
+    source: str
+    definitions: list[DeployedDefinition]   # the versions it created
+
+
+def recent(actor: User, limit: int = 20) -> list[PastDeployment]:
+    """The latest deployments that created versions, newest first (for those who may deploy)."""
+    permissions.require_deploy_rights(actor)
+    rows = db.session.scalars(sa.select(Deployment).order_by(Deployment.deployed_at.desc(), Deployment.id.desc())
+                              .limit(limit)).all()
+    created: dict[int, list[DeployedDefinition]] = {row.id: [] for row in rows}
+    versions = db.session.execute(
+        sa.select(DefinitionVersion.deployment_id, DefinitionVersion.key, DefinitionVersion.name,
+                  DefinitionVersion.version)
+        .where(DefinitionVersion.deployment_id.in_(list(created))).order_by(DefinitionVersion.key))
+    for deployment_id, key, name, version in versions:
+        created[deployment_id].append(DeployedDefinition(key, name, version, True))
+    return [PastDeployment(row.id, row.deployed_at, row.deployed_by, row.source, created[row.id]) for row in rows]

@@ -155,7 +155,7 @@ def _plan_task_index(instance: Instance, known_tasks: list[HumanTask], process: 
     for task in ready.values():
         if task.id not in open_rows:
             meta = process.tasks.get(task.bpmn_id) or TaskMeta(bpmn_id=task.bpmn_id, name=task.name)
-            opening.append((task, meta, _resolve_rules(run, task.id, meta, instance.started_by),
+            opening.append((task, meta, resolve_rules(run, task.id, meta, instance.started_by),
                             _resolve_timing(run, task.id, meta, at)))
     return closing, staying, opening
 
@@ -200,7 +200,7 @@ def close_task(session, row: HumanTask, state: str, at: datetime, by: str | None
     rows.delete_candidates(session, row.id)
 
 
-def _resolve_rules(run: WorkflowRun, task_id: str, meta: TaskMeta, starter: str):
+def resolve_rules(run: WorkflowRun, task_id: str, meta: TaskMeta, starter: str):
     """Who the task belongs to: assignee, candidate groups and users.
 
     Values written as ``${...}`` are expressions over the task's data (Camunda

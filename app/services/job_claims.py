@@ -27,7 +27,7 @@ from .context import now, setting
 @dataclass(frozen=True)
 class ClaimedJob:
     id: int
-    kind: str               # "service", "timer", "message" or "start"
+    kind: str               # "service", "timer", "message", "start" or "bulk"
     instance_id: int | None   # none for "start" jobs
     definition_version_id: int | None   # "start" jobs: the version to start
     task_id: str

@@ -5,7 +5,8 @@ system holds no lock), and its outcome applied to the instance in a second
 transaction, if this worker still holds the job's lease (job_claims.py).
 ``timer``: the instance's due timers fire. ``message``: a message one
 instance sent is delivered to the others (messages.py). ``start``: a timer
-start event starts an instance (schedules.py).
+start event starts an instance (schedules.py). ``bulk``: an admin's action on many
+instances, a chunk per claim (bulk_actions.py).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from app.hooks import BpmnError, BpmnEscalation, HookContext, HookFailed, call_h
 from app.hooks.context import hook_secrets
 from app.models import db
 
-from . import messages, queries, schedules
+from . import bulk_actions, messages, queries, schedules
 from .audit import record as audit
 from .context import now, setting
 from .execution import restore_run, save_run
@@ -40,6 +41,8 @@ def run_job(job: ClaimedJob, worker: str) -> str:
         return schedules.run_start_job(job, worker)
     if job.kind == "message":
         return messages.run_message_job(job, worker)
+    if job.kind == "bulk":
+        return bulk_actions.run_bulk_job(job, worker)
     context = HookContext(instance_id=job.instance_id, task_id=job.task_id, element=job.element,
                           attempt=job.attempt, now=now(),
                           secrets=hook_secrets(setting("BATON_HOOK_SECRETS"), os.environ))

@@ -48,8 +48,12 @@ def require_may_start(user: User, starters: dict | None) -> None:
         raise Forbidden(refusal)
 
 
+def may_deploy(user: User) -> bool:
+    return user.role in ("owner", "admin")
+
+
 def require_deploy_rights(user: User) -> None:
-    if user.role not in ("owner", "admin"):
+    if not may_deploy(user):
         raise Forbidden("Only process owners and admins may deploy.")
 
 

@@ -19,6 +19,7 @@ from functools import cached_property
 
 import sqlalchemy as sa
 
+from app.engine.bpmn_kinds import ACTIVITIES, CONTAINERS as _CONTAINERS, FLOW_NODES
 from app.engine.xml import BPMN_NS, parse_xml
 from app.models import DefinitionVersion, db
 
@@ -26,15 +27,6 @@ log = logging.getLogger(__name__)
 
 _CACHE_SIZE = 256
 
-ACTIVITIES = frozenset({
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask",
-    "receiveTask", "callActivity", "subProcess", "transaction", "adHocSubProcess"})
-_EVENTS = frozenset({"startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent",
-                     "boundaryEvent"})
-_GATEWAYS = frozenset({"exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway",
-                       "complexGateway"})
-FLOW_NODES = ACTIVITIES | _EVENTS | _GATEWAYS
-_CONTAINERS = frozenset({"subProcess", "transaction", "adHocSubProcess"})
 
 
 @dataclass(frozen=True)

@@ -434,3 +434,14 @@ def test_form_found_by_its_path():
              "forms/access/approve-schema.json": bundle("spiff")["approve-schema.json"]}
     [loaded] = load_bundle(files).processes
     assert loaded.tasks["Task_approve"].form.schema["title"] == "Approve access"
+
+
+def test_a_flow_to_a_missing_element_is_reported_on_the_flow():
+    from tests.support.bpmn import linear_process
+    bpmn = linear_process("dangling", ("userTask", "pick", "Pick", {}, None)).decode()
+    bpmn = bpmn.replace('targetRef="end"', 'targetRef="finish"', 1)
+    problems = validate_files({"d.bpmn": bpmn.encode()})
+    assert len(problems) == 1
+    problem = problems[0]
+    assert problem.file == "d.bpmn" and problem.element == "f2" and problem.line is not None
+    assert problem.message == "targetRef 'finish' names no element in this file"

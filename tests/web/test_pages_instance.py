@@ -207,3 +207,26 @@ def test_the_audit_trail_downloads_as_csv_and_json_for_those_who_read_the_data(c
     assert starter.get(f"{base}.csv").status_code == 403
     assert signed_in(client, "fiona").get(f"{base}.json").status_code == 403
     assert signed_in(client, "adam").get(f"/instances/{case['instance_id']}/audit-trail.xml").status_code == 404
+
+
+def test_the_audit_trail_page_lists_every_event_with_time_actor_step_and_data(client, app, clock, people):
+    case = start_repair(app, assessed_as=True, clock=clock)
+    base = f"/instances/{case['instance_id']}/audit-trail"
+    auditor = signed_in(client, "audrey")
+    case_page = html(auditor.get(f"/instances/{case['instance_id']}"))
+    assert case_page.xpath(f"//section[@aria-labelledby='history-title']//a[@href='{base}']")
+
+    page = html(auditor.get(base))
+    rows = page.xpath("//table[contains(@class, 'audit-trail')]/tbody/tr")
+    trail = auditor.get(f"{base}.json").get_json()["events"]
+    assert len(rows) == len(trail) > 3
+    cells = [[" ".join(td.text_content().split()) for td in row.xpath("td")] for row in rows]
+    assert cells[0][2] == "instance_started" and "(dave)" in cells[0][3]
+    completed = next(c for c in cells if c[2] == "task_completed" and "assess" in c[4])
+    assert completed[4] == "Assess the fault assess"
+    assert completed[3].endswith("(alice)")
+    assert "data" in completed[5]                       # the data alice entered, by name
+    assert [a.get("href") for a in page.xpath("//a[@download]")] == [f"{base}.csv", f"{base}.json"]
+
+    # The starter reads the case but not the data people entered, so not this page.
+    assert signed_in(client, "dave").get(base).status_code == 403

@@ -1,11 +1,11 @@
 """Process instances: start, read, list, history, and the life-cycle actions."""
 from __future__ import annotations
 
-from app.services import instances
+from app.services import instances, migrations
 
 from .auth import current_user
 from .blueprints import ApiBlueprint
-from .schemas import (AuditEventSchema, InstanceListQuery, InstanceSchema, InstanceSummarySchema,
+from .schemas import (AuditEventSchema, InstanceListQuery, InstanceSchema, InstanceSummarySchema, MigrateBody,
                       StartInstanceBody, StatusChangeBody)
 
 blp = ApiBlueprint("instances", __name__, description="Process instances")
@@ -73,3 +73,15 @@ def resume(body: dict, instance_id: int):
 def terminate(body: dict, instance_id: int):
     """End an unfinished instance for good; its open tasks are cancelled."""
     return instances.change_status(instance_id, "terminate", current_user(), reason=body["reason"])
+
+
+@blp.route(f"/instances/{INSTANCE}/migrate", methods=["POST"])
+@blp.arguments(MigrateBody)
+@blp.response(200, InstanceSchema)
+@blp.errors(400, 401, 403, 404, 409, 422)
+def migrate(body: dict, instance_id: int):
+    """Move a running, suspended or failed instance to another version of its process (admins).
+
+    Every step it is at must exist in that version; if not, 409 with
+    ``reasons``, one sentence per step that stands in the way."""
+    return migrations.migrate(instance_id, body["version"], current_user())

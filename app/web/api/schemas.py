@@ -45,6 +45,8 @@ class ErrorSchema(Schema):
     field_messages = fields.Dict(data_key="fields", keys=fields.String(),
                                  metadata={"description": "invalid_data: each field's messages"})
     problems = fields.List(fields.Nested(ProblemSchema), metadata={"description": "invalid_deployment"})
+    reasons = fields.List(fields.String(), metadata={"description": "conflict of a migration: why the "
+                                                                   "instance cannot move, one per problem"})
 
 
 # --- definitions ----------------------------------------------------------------------------
@@ -184,6 +186,10 @@ class StartInstanceBody(Schema):
 
 class CompleteTaskBody(Schema):
     data = fields.Dict(load_default=None, allow_none=True, metadata={"description": "the form's fields"})
+
+
+class MigrateBody(Schema):
+    version = _id_field(required=True, metadata={"description": "the version of the same process to move to"})
 
 
 class StatusChangeBody(Schema):

@@ -14,8 +14,8 @@ bp = Blueprint("pages", __name__)
 
 # The areas register their views on ``bp`` when imported.
 from . import (  # noqa: E402,F401
-    admin, auth, catalogue, diagrams, errors, home, inbox, instance_page, messages, my_requests, reference_data,
-    task_page, template_helpers,
+    admin, auth, catalogue, deployments_page, diagrams, errors, home, inbox, instance_page, instances_admin, messages,
+    modeller, my_requests, process_docs, reference_data, task_page, template_helpers,
 )
 from .errors import init_error_pages  # noqa: E402
 from .layout import init_layout  # noqa: E402

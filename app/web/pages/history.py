@@ -101,10 +101,17 @@ def _tell(event: AuditEvent, names: dict[str, str], people: dict[str, str]) -> H
         sentence = "{what} finished for " + data["item"].replace("{", "{{").replace("}", "}}")
     elif event.type == "step_completed" and data.get("instances") is not None:
         sentence = _all_instances(data["instances"])
+    elif event.type == "instance_migrated":
+        sentence = _moved(data)
     if sentence is None:   # a kind of event added after this module: say its name
         sentence = event.type.replace("_", " ").capitalize() + (": {what}" if event.element else "")
     detail = str(data.get("message") or data.get("reason") or "") if tone == "problem" else ""
     return HistoryEntry(at=event.at, text=sentence.format(who=who, what=what), tone=tone, detail=detail)
+
+
+def _moved(data: dict) -> str:
+    versions = [str(data.get(k)).replace("{", "{{").replace("}", "}}") for k in ("from_version", "to_version")]
+    return "{who} moved the case from version %s to version %s" % tuple(versions)
 
 
 def _all_instances(count) -> str:

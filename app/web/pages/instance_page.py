@@ -1,8 +1,9 @@
 """The instance page: one case read in full. Where it stands (status, the
 diagram with the steps done, waiting and failed and the way taken), who its
 open tasks wait for, what went wrong, its data, and its whole history; and
-the audit trail behind the history as CSV or JSON, every event with its time,
-actor, step and the data entered, for those who may read the case's data.
+the audit trail behind the history, as a page and as CSV or JSON, every event
+with its time, actor, step and the data entered, for those who may read the
+case's data.
 
 Read-only. Whoever may see the case (its starter, people who hold or may
 pick up one of its tasks, auditors, admins) may open it; anybody else gets
@@ -14,6 +15,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import Response, render_template, url_for
 
@@ -50,13 +52,46 @@ def instance(instance_id: int, caller: Caller):
         waiting_names=list(case.waiting_at.values()))
 
 
+@dataclass(frozen=True)
+class TrailRow:
+    """One audit event as the trail page and its downloads show it."""
+
+    at: datetime
+    type: str
+    actor: str | None
+    element: str | None
+    step: str | None
+    data: dict
+
+    def data_lines(self) -> list[tuple[str, str]]:
+        """The data as name/value lines for the page: text as it is, anything else as JSON."""
+        return [(name, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
+                for name, value in self.data.items()]
+
+    def for_download(self) -> dict:
+        return {"at": self.at.isoformat(), "type": self.type, "actor": self.actor, "element": self.element,
+                "step": self.step, "data": self.data}
+
+
+def _trail_rows(case: instances.CaseFile) -> list[TrailRow]:
+    steps = _step_names(case.events, case.instance)
+    return [TrailRow(e.at, e.type, e.actor, e.element, steps.get(e.element or ""), e.data or {}) for e in case.events]
+
+
+@bp.route("/instances/<int:instance_id>/audit-trail")
+@login_required
+def audit_trail_page(instance_id: int, caller: Caller):
+    case = instances.audit_trail(instance_id, caller)   # NotFound, Forbidden: the error pages
+    rows = _trail_rows(case)
+    names = people.display_names([r.actor for r in rows if r.actor])
+    return render_template("instances/audit_trail.html", instance=case.instance, rows=rows, people=names)
+
+
 @bp.route("/instances/<int:instance_id>/audit-trail.<any(csv, json):kind>")
 @login_required
 def audit_trail(instance_id: int, kind: str, caller: Caller):
     case = instances.audit_trail(instance_id, caller)   # NotFound, Forbidden: the error pages
-    steps = _step_names(case.events, case.instance)
-    rows = [{"at": e.at.isoformat(), "type": e.type, "actor": e.actor, "element": e.element,
-             "step": steps.get(e.element or ""), "data": e.data or {}} for e in case.events]
+    rows = [row.for_download() for row in _trail_rows(case)]
     name = f"case-{instance_id}-audit-trail.{kind}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if kind == "json":

@@ -35,6 +35,8 @@ NAV = (
     NavItem("inbox", "Inbox", "pages.inbox"),
     NavItem("requests", "My requests", "pages.my_requests"),
     NavItem("messages", "Messages", "pages.messages"),
+    NavItem("processes", "Processes", "pages.processes", roles=("admin", "owner", "auditor")),
+    NavItem("instances", "Instances", "pages.instances", roles=("admin", "auditor")),
     NavItem("records", "Reference data", "pages.records", roles=("admin", "owner", "auditor")),
     NavItem("admin", "Admin", "pages.admin", roles=("admin", "owner", "auditor")),
 )

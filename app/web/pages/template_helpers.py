@@ -1,5 +1,5 @@
-"""Small things templates need: dates as people read them, and links to pages
-that may not exist yet.
+"""Small things templates need: dates as people read them, links to pages
+that may not exist yet, and whether to offer the deploy and modeller links.
 
 Registered on the ``pages`` blueprint for the whole app, so any template can
 use ``{{ when | datetime }}`` and ``{% set url = url_if_exists("pages.inbox") %}``.
@@ -11,7 +11,15 @@ from datetime import datetime, timezone
 from flask import current_app, url_for
 from werkzeug.routing import BuildError
 
+from app.services import permissions
+
 from . import bp
+
+
+@bp.app_template_global()
+def may_deploy(caller) -> bool:
+    """Offer deploying and the modeller? (The pages refuse anyone else anyway.)"""
+    return caller is not None and permissions.may_deploy(caller)
 
 
 @bp.app_template_global()
