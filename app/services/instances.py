@@ -74,10 +74,10 @@ def get_instance(instance_id: int, actor: User) -> Instance:
     return _readable(instance_id, actor)[0]
 
 
-def _readable(instance_id: int, actor: User) -> tuple[Instance, bool | None]:
+def _readable(instance_id: int, actor: User, read=queries.instance) -> tuple[Instance, bool | None]:
     """The instance if the actor may read it (NotFound, Forbidden), and whether
     they hold a task of it (None: not looked up, as reading did not need it)."""
-    instance = queries.instance(db.session(), instance_id)
+    instance = read(db.session(), instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     # The lookups are queries; most readers (starter, admin, auditor) need none.
@@ -187,7 +187,7 @@ class CaseFile:
 def case_file(instance_id: int, actor: User) -> CaseFile:
     """What the instance page shows, behind one permission check (NotFound,
     Forbidden as ``get_instance``)."""
-    instance, events, shows_data = _read_case(instance_id, actor)
+    instance, events, shows_data = _read_case(instance_id, actor, queries.instance_to_show_with_state)
     return CaseFile(instance=instance, events=events, shows_data=shows_data, waiting_at=_waiting_at(instance))
 
 
@@ -201,9 +201,9 @@ def audit_trail(instance_id: int, actor: User) -> CaseFile:
     return CaseFile(instance=instance, events=events, shows_data=True, waiting_at={})
 
 
-def _read_case(instance_id: int, actor: User) -> tuple[Instance, list[AuditEvent], bool]:
+def _read_case(instance_id: int, actor: User, read=queries.instance) -> tuple[Instance, list[AuditEvent], bool]:
     """The instance, its events, and whether the actor may read its data."""
-    instance, holds_task = _readable(instance_id, actor)
+    instance, holds_task = _readable(instance_id, actor, read)
     events = db.session.scalars(
         sa.select(AuditEvent).where(AuditEvent.instance_id == instance.id).order_by(AuditEvent.id))
     shows_data = permissions.reads_everything(actor) or (

@@ -19,6 +19,10 @@ _INSTANCE = sa.select(Instance).where(Instance.id == sa.bindparam("id"))
 # Shown with its open tasks, in one statement (rows of an unlocked read can all
 # come from one snapshot; see _LOCKED for why a locked read cannot).
 _INSTANCE_TO_SHOW = _INSTANCE.options(joinedload(Instance.open_tasks))
+# Reads run statement by statement (database.py): a page that shows both where a
+# case stands (its row) and where its workflow waits (its state) reads them in
+# one statement, or a step the worker finishes in between shows in one and not the other.
+_INSTANCE_TO_SHOW_WITH_STATE = _INSTANCE_TO_SHOW.options(undefer(Instance.state))
 _WITH_PROCESS = (undefer(Instance.state), joinedload(Instance.definition, innerjoin=True))
 _INSTANCE_WITH_STATE = _INSTANCE.options(*_WITH_PROCESS)
 
@@ -51,6 +55,11 @@ _DEFINITION_VERSION = sa.select(DefinitionVersion).where(
 def instance(session: Session, instance_id: int) -> Instance | None:
     """An instance to show, with its open tasks."""
     return session.execute(_INSTANCE_TO_SHOW, {"id": instance_id}).unique().scalar_one_or_none()
+
+
+def instance_to_show_with_state(session: Session, instance_id: int) -> Instance | None:
+    """An instance to show, with its open tasks and its workflow state, as of one moment."""
+    return session.execute(_INSTANCE_TO_SHOW_WITH_STATE, {"id": instance_id}).unique().scalar_one_or_none()
 
 
 def instance_with_state(session: Session, instance_id: int) -> Instance | None:

@@ -57,3 +57,33 @@ def test_a_wide_diagram_can_be_zoomed_and_fitted_again(live_server, page, sign_i
     assert float(box.get_attribute("data-zoom")) == pytest.approx(fitted * 1.4, rel=0.01)
     page.get_by_role("button", name="Show the whole diagram").click()
     assert float(box.get_attribute("data-zoom")) == pytest.approx(fitted, rel=0.01)
+
+
+def test_an_auditor_reads_a_case_s_audit_trail_and_downloads_it(live_server, page, sign_in, artifacts):
+    import csv
+    import io
+    import json
+
+    make_people_and_processes(live_server.app)
+    case = start_repair(live_server.app, assessed_as=True, clock=live_server.clock)
+    sign_in("audrey", path=f"/login?next=/instances/{case['instance_id']}")
+    page.get_by_role("link", name="audit trail").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail REP-1")
+    rows = page.locator("table.audit-trail tbody tr")
+    completed = rows.filter(has_text="task_completed").filter(has_text="Assess the fault")
+    expect(completed).to_have_count(1)
+    expect(completed).to_contain_text("(alice)")
+    artifacts.screenshot(page, "audit-trail")
+
+    with page.expect_download() as csv_download:
+        page.get_by_role("link", name="Download CSV").click()
+    assert csv_download.value.suggested_filename == f"case-{case['instance_id']}-audit-trail.csv"
+    table = list(csv.DictReader(io.StringIO(open(csv_download.value.path(), encoding="utf-8").read())))
+    assert len(table) == rows.count() and table[0]["type"] == "instance_started" and table[0]["actor"] == "dave"
+    assessed = next(r for r in table if r["type"] == "task_completed" and r["element"] == "assess")
+    assert assessed["actor"] == "alice" and json.loads(assessed["data"])
+
+    with page.expect_download() as json_download:
+        page.get_by_role("link", name="Download JSON").click()
+    trail = json.loads(open(json_download.value.path(), encoding="utf-8").read())
+    assert [e["type"] for e in trail["events"]] == [r["type"] for r in table]

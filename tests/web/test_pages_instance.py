@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
+from app.models import db
 from app.services import deployments, instances, users
 from tests.support.cases import LONG_NOTES, make_people_and_processes, signed_in, start_failing_calculation, \
     start_repair
@@ -168,6 +170,21 @@ def test_a_case_held_by_a_timer_says_where_it_waits(client, app, people):
     assert texts(doc, "//section[@aria-labelledby='tasks-title']/p") == [
         "Nothing waits for a person now: the case is on an automatic step, a timer or a message (Wait)."]
     assert diagram_marks(doc)["active"] == ["wait"] and diagram_marks(doc)["completed"] == ["start"]
+
+    # Where it waits (the workflow state) is read with the row that says what is done: reads
+    # run statement by statement, and a step the worker finished between two reads would show
+    # the case waiting further on than its marks (a flaky browser flow found this).
+    with app.app_context():
+        dave = users.get_user("dave")
+        statements = []
+        record = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert instances.case_file(instance_id, dave).waiting_at == {"wait": "Wait"}
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+    reading_state = [s for s in statements if "instance.state" in s]
+    assert len(reading_state) == 1 and "instance.completed_steps" in reading_state[0]
 
 
 def test_the_audit_trail_downloads_as_csv_and_json_for_those_who_read_the_data(client, app, clock, people):
