@@ -46,6 +46,14 @@ def test_an_auditor_reads_a_process_its_changes_and_exports_it(baton_serve, desk
     page.evaluate("window.scrollTo(0, 0)")
     artifacts.screenshot(page, "process-docs-documentation")
 
+    # Printed as it stands: no navigation or buttons, the server-drawn diagram instead of the viewer.
+    page.emulate_media(media="print")
+    expect(page.get_by_role("navigation", name="Main")).to_be_hidden()
+    expect(page.get_by_role("link", name="Export PDF")).to_be_hidden()
+    expect(diagram).to_be_hidden()
+    expect(page.locator(".doc-print-only svg [data-element-id='approve-cost']")).to_be_visible()
+    page.emulate_media(media="screen")
+
     # The HTML export: one file, with the drawing and every step.
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Export HTML").click()
