@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.models import DefinitionVersion, db
 
+from . import queries
 from .errors import NotFound
 
 
@@ -47,8 +48,7 @@ def versions(key: str) -> list[DefinitionVersion]:
 
 
 def get_version(key: str, version: int) -> DefinitionVersion:
-    found = db.session.scalar(sa.select(DefinitionVersion).where(
-        DefinitionVersion.key == key, DefinitionVersion.version == version))
+    found = queries.definition(db.session(), key, version)
     if found is None:
         raise NotFound(f"There is no version {version} of process '{key}'.")
     return found

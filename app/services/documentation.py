@@ -7,9 +7,6 @@ across databases (tests, a restored backup).
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-
 import sqlalchemy as sa
 
 from app.engine.documentation import ProcessDoc, VersionDiff, describe, diff
@@ -17,10 +14,9 @@ from app.models import DefinitionVersion, User, db
 
 from . import definitions
 from .errors import Forbidden, InvalidData
+from .version_cache import VersionCache
 
-_CACHE_SIZE = 64
-_cache: "OrderedDict[tuple, ProcessDoc]" = OrderedDict()
-_lock = threading.Lock()
+_cache: VersionCache[ProcessDoc] = VersionCache(64)
 
 READER_ROLES = ("owner", "auditor", "admin")
 
@@ -69,16 +65,7 @@ def processes(caller: User) -> list[tuple[DefinitionVersion, int]]:
 
 def doc_of(version: DefinitionVersion) -> ProcessDoc:
     """A version's documentation, built on first use and then kept."""
-    cache_key = (version.key, version.version, version.content_hash, version.bpmn_file)
-    with _lock:
-        hit = _cache.get(cache_key)
-        if hit is not None:
-            _cache.move_to_end(cache_key)
-            return hit
     # The files and meta are deferred columns: only a miss reads them.
-    doc = describe(version.files or {}, version.bpmn_file, version.key, version.meta or {})
-    with _lock:
-        _cache[cache_key] = doc
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return doc
+    return _cache.get_or_build(
+        (version.key, version.version, version.content_hash, version.bpmn_file),
+        lambda: describe(version.files or {}, version.bpmn_file, version.key, version.meta or {}))

@@ -18,6 +18,7 @@ from app.models import DefinitionVersion
 from . import documentation
 from .diagrams import Diagram
 from .users import Caller
+from .version_cache import VersionCache
 
 
 SVG = "http://www.w3.org/2000/svg"
@@ -29,28 +30,36 @@ class Printable:
 
     definition: DefinitionVersion
     doc: ProcessDoc
-    svg: str | None     # the diagram as an inline <svg>, unmarked; None: the file has no layout to draw
+    svg: str | None        # the diagram as an inline <svg>, unmarked; None: the file has no layout to draw
+    # The same drawing for a Baton page: without the SVG's own <style>, which the
+    # pages' Content-Security-Policy refuses (documentation.css styles its text).
+    page_svg: str | None
 
-    @property
-    def page_svg(self) -> str | None:
-        """The drawing for a Baton page: without the SVG's own <style>, which the
-        pages' Content-Security-Policy refuses (documentation.css styles its text)."""
-        if self.svg is None:
-            return None
-        root = etree.fromstring(self.svg.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
-        for style in root.findall(f"{{{SVG}}}style"):
-            root.remove(style)
-        return etree.tostring(root, encoding="unicode")
+
+# Drawn once per version, like its documentation (a big diagram takes a while to draw).
+_drawings: VersionCache[tuple[str | None, str | None]] = VersionCache(32)
 
 
 def printable(key: str, version: int, caller: Caller) -> Printable:
     """A version's documentation and its drawing (NotFound, Forbidden as ``documentation.version_doc``)."""
     definition, doc = documentation.version_doc(key, version, caller)
+    svg, page_svg = _drawings.get_or_build(
+        (definition.key, definition.version, definition.content_hash, definition.bpmn_file),
+        lambda: _drawing(definition.files[definition.bpmn_file]))
+    return Printable(definition, doc, svg, page_svg)
+
+
+def _drawing(xml: str) -> tuple[str | None, str | None]:
+    """(the SVG, the SVG for a page); (None, None) for a file without diagram
+    interchange (a hand-written one): the steps are still all listed."""
     try:
-        svg = draw_svg(definition.files[definition.bpmn_file], None)
+        svg = draw_svg(xml, None)
     except DrawingError:
-        svg = None   # no diagram interchange (a hand-written file): the steps are still all listed
-    return Printable(definition, doc, svg)
+        return None, None
+    root = etree.fromstring(svg.encode(), etree.XMLParser(resolve_entities=False, no_network=True))
+    for style in root.findall(f"{{{SVG}}}style"):
+        root.remove(style)
+    return svg, etree.tostring(root, encoding="unicode")
 
 
 def version_diagram(key: str, version: int, caller: Caller) -> Diagram:

@@ -51,16 +51,19 @@ class InstanceFilter:
         each field that does not hold what it should."""
         errors: dict[str, list[str]] = {}
 
-        def text(name: str) -> str:
-            value = (form.get(name) or "").strip()
+        def text(name: str, strip: bool = True) -> str:
+            value = form.get(name) or ""
+            value = value.strip() if strip else value
             if len(value) > MAX_TEXT:
                 errors[name] = [f"At most {MAX_TEXT} characters."]
+            elif "\x00" in value:   # no text column holds one (PostgreSQL refuses it in a query)
+                errors[name] = ["Must not contain a NUL character."]
             return value
 
         status = text("status")
         if status and status not in STATUSES:
             errors["status"] = [f"Not a status: choose one of {', '.join(STATUSES)}."]
-        variable, value = text("variable"), (form.get("value") or "")[:MAX_TEXT]
+        variable, value = text("variable"), text("value", strip=False)
         if variable and not PLAIN_NAME.fullmatch(variable):
             errors["variable"] = ["A variable name is letters, digits and _, not starting with a digit."]
         elif value and not variable:

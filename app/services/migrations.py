@@ -27,7 +27,6 @@ from .execution import resolve_rules, restore_run, save_run
 from .processes import LoadedProcess, load_process
 
 MOVABLE = ("running", "suspended", "failed")
-MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -53,7 +52,7 @@ def check_many(instance_ids: list[int], version: int, caller: User) -> list[Migr
     _require_admin(caller)
     checks = []
     for instance_id in instance_ids:
-        instance = _find(db.session, instance_id, queries.instance_with_state)
+        instance = queries.instance_with_state(db.session, instance_id)
         target = queries.definition(db.session, instance.definition_key, version) if instance else None
         if instance is None or target is None:
             reason = f"There is no instance {instance_id}." if instance is None else _no_version(instance, version)
@@ -96,13 +95,8 @@ def _require_admin(caller: User) -> None:
     permissions.require_admin(caller)
 
 
-def _find(session, instance_id: int, read) -> Instance | None:
-    # A number past the id column's range matches nothing (and PostgreSQL would refuse it).
-    return read(session, instance_id) if 0 < instance_id <= MAX_ID else None
-
-
 def _instance(session, instance_id: int, read) -> Instance:
-    instance = _find(session, instance_id, read)
+    instance = read(session, instance_id)
     if instance is None:
         raise NotFound(f"There is no instance {instance_id}.")
     return instance

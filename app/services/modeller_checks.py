@@ -12,16 +12,12 @@ sub-processes and the activities of an ad-hoc sub-process.
 """
 from __future__ import annotations
 
-from app.engine import xml
+from app.engine import bpmn_kinds, xml
 from app.engine.problems import Problem
 
 _B = f"{{{xml.BPMN_NS}}}"
-FLOW_NODES = {_B + t for t in (
-    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
-    "businessRuleTask", "callActivity", "subProcess", "transaction", "adHocSubProcess",
-    "exclusiveGateway", "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway",
-    "intermediateCatchEvent", "intermediateThrowEvent", "endEvent",
-)}
+# Start and boundary events are entered without a flow.
+FLOW_NODES = {_B + t for t in bpmn_kinds.FLOW_NODES - {"startEvent", "boundaryEvent"}}
 CONTAINERS = {_B + t for t in ("process", "subProcess", "transaction")}
 MESSAGE = "nothing leads to this step, so it never runs: connect a sequence flow to it, or remove it"
 

@@ -20,6 +20,7 @@ from app.models import Group, OutboxMessage, User, db, user_groups
 from . import outbox_email
 from .context import now, setting
 from .errors import Forbidden, InvalidData, NotFound
+from .queries import MAX_ID   # ids are 32-bit: a bigger number matches nothing
 
 log = logging.getLogger("baton.outbox")
 
@@ -28,7 +29,6 @@ MAX_SUBJECT = 300
 MAX_BODY = 20_000
 MAX_NAME = 100          # as User.username and Group.name
 MAX_NAMES = 500         # per list: a longer one is a mistake in the diagram, not a mailing
-MAX_ID = 2**31 - 1      # ids are 32-bit: a bigger number matches nothing (and PostgreSQL would refuse it)
 
 
 @dataclass(frozen=True)

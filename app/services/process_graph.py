@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import heapq
 import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,6 +20,8 @@ import sqlalchemy as sa
 from app.engine.bpmn_kinds import ACTIVITIES, CONTAINERS as _CONTAINERS, FLOW_NODES
 from app.engine.xml import BPMN_NS, parse_xml
 from app.models import DefinitionVersion, db
+
+from .version_cache import VersionCache
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +108,7 @@ class ProcessGraph:
 
 
 _EMPTY = ProcessGraph()
-_cache: "OrderedDict[tuple[str, str], ProcessGraph]" = OrderedDict()
-_lock = threading.Lock()
+_cache: VersionCache[ProcessGraph] = VersionCache(_CACHE_SIZE)
 
 
 def graph_for(version: DefinitionVersion) -> ProcessGraph:
@@ -119,12 +118,7 @@ def graph_for(version: DefinitionVersion) -> ProcessGraph:
 def graphs_for(versions: Iterable[DefinitionVersion]) -> dict[int, ProcessGraph]:
     """Each version's graph by its id: one query for the versions not parsed yet, none otherwise."""
     keys = {v.id: (v.content_hash, v.bpmn_file) for v in versions}
-    found: dict[int, ProcessGraph] = {}
-    with _lock:
-        for version_id, key in keys.items():
-            if key in _cache:
-                _cache.move_to_end(key)
-                found[version_id] = _cache[key]
+    found = {version_id: graph for version_id, key in keys.items() if (graph := _cache.get(key)) is not None}
     missing = [version_id for version_id in keys if version_id not in found]
     if missing:
         # The files are a deferred column: read only those of the missing versions.
@@ -132,12 +126,7 @@ def graphs_for(versions: Iterable[DefinitionVersion]) -> dict[int, ProcessGraph]
                                   .where(DefinitionVersion.id.in_(missing)))
         for row in rows:
             key = keys[row.id]
-            graph = parse_graph(key[1], (row.files or {}).get(key[1], ""))
-            found[row.id] = graph
-            with _lock:
-                _cache[key] = graph
-                while len(_cache) > _CACHE_SIZE:
-                    _cache.popitem(last=False)
+            found[row.id] = _cache.put(key, parse_graph(key[1], (row.files or {}).get(key[1], "")))
     return {version_id: found.get(version_id, _EMPTY) for version_id in keys}
 
 

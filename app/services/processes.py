@@ -6,14 +6,14 @@ spec JSON on every step.
 """
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.engine import serializer
 from app.engine.model import Form, ProcessModel, TaskMeta
 from app.models import DefinitionVersion
+
+from .version_cache import VersionCache
 
 _CACHE_SIZE = 256
 
@@ -34,10 +34,7 @@ class LoadedProcess:
     fields: dict[str, dict] = field(default_factory=dict)
 
 
-# Keyed by content, not by row id: two databases (tests, or a restored backup)
-# may give the same id to different processes.
-_cache: "OrderedDict[tuple, LoadedProcess]" = OrderedDict()
-_lock = threading.Lock()
+_cache: VersionCache[LoadedProcess] = VersionCache(_CACHE_SIZE)
 
 
 def meta_to_dict(model: ProcessModel) -> dict:
@@ -53,16 +50,14 @@ def meta_to_dict(model: ProcessModel) -> dict:
 
 
 def load_process(version: DefinitionVersion) -> LoadedProcess:
-    cache_key = (version.key, version.version, version.content_hash)
-    with _lock:
-        hit = _cache.get(cache_key)
-        if hit is not None:
-            _cache.move_to_end(cache_key)
-            return hit
+    return _cache.get_or_build((version.key, version.version, version.content_hash), lambda: _load(version))
+
+
+def _load(version: DefinitionVersion) -> LoadedProcess:
     spec, subprocess_specs = serializer.load_spec(version.spec_json)
     tasks = {k: TaskMeta.from_dict(v) for k, v in (version.meta.get("tasks") or {}).items()}
     start_form = Form.from_dict(version.meta.get("start_form"))
-    loaded = LoadedProcess(
+    return LoadedProcess(
         key=version.key,
         flavour=version.flavour,
         spec=spec,
@@ -74,11 +69,6 @@ def load_process(version: DefinitionVersion) -> LoadedProcess:
         starters=version.meta.get("starters"),
         fields=field_schemas([start_form, *(meta.form for meta in tasks.values())]),
     )
-    with _lock:
-        _cache[cache_key] = loaded
-        while len(_cache) > _CACHE_SIZE:
-            _cache.popitem(last=False)
-    return loaded
 
 
 def field_schemas(forms: list[Form | None]) -> dict[str, dict]:

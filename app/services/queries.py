@@ -52,18 +52,33 @@ _DEFINITION_VERSION = sa.select(DefinitionVersion).where(
     DefinitionVersion.key == sa.bindparam("key"), DefinitionVersion.version == sa.bindparam("version"))
 
 
+# Ids and version numbers are 32-bit columns. A bigger number, say from a URL,
+# matches nothing; PostgreSQL would refuse it outright, so it is never sent.
+MAX_ID = 2**31 - 1
+
+
+def _storable(number: int) -> bool:
+    return 0 < number <= MAX_ID
+
+
 def instance(session: Session, instance_id: int) -> Instance | None:
     """An instance to show, with its open tasks."""
+    if not _storable(instance_id):
+        return None
     return session.execute(_INSTANCE_TO_SHOW, {"id": instance_id}).unique().scalar_one_or_none()
 
 
 def instance_to_show_with_state(session: Session, instance_id: int) -> Instance | None:
     """An instance to show, with its open tasks and its workflow state, as of one moment."""
+    if not _storable(instance_id):
+        return None
     return session.execute(_INSTANCE_TO_SHOW_WITH_STATE, {"id": instance_id}).unique().scalar_one_or_none()
 
 
 def instance_with_state(session: Session, instance_id: int) -> Instance | None:
     """An instance with what it takes to restore its workflow, unlocked."""
+    if not _storable(instance_id):
+        return None
     return session.execute(_INSTANCE_WITH_STATE, {"id": instance_id}).scalar()
 
 
@@ -76,7 +91,7 @@ def lock_instance(session: Session, instance_id: int | None = None, *, task_id: 
     are read here, once.
     """
     if task_id is None:
-        found = session.execute(_LOCKED_BY_ID, {"id": instance_id}).scalar()
+        found = session.execute(_LOCKED_BY_ID, {"id": instance_id}).scalar() if _storable(instance_id) else None
     else:
         found = session.execute(_LOCKED_BY_TASK, {"task_id": task_id}).scalar()
     if found is None:
@@ -96,6 +111,8 @@ def definition(session: Session, key: str, version: int | None) -> DefinitionVer
     """A version of a definition, by default the latest."""
     if version is None:
         return session.execute(_LATEST_DEFINITION, {"key": key}).scalar()
+    if not _storable(version):
+        return None
     return session.execute(_DEFINITION_VERSION, {"key": key, "version": version}).scalar()
 
 

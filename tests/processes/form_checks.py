@@ -28,3 +28,9 @@ def form_problems(step: str, form: Form) -> list[str]:
     problems += [f"{step}: read-only field {name} has no title" for name in shown
                  if not ((form.ui_schema.get(name) or {}).get("ui:title") or (props.get(name) or {}).get("title"))]
     return problems
+
+
+def undescribed_fields(form: Form) -> list[str]:
+    """The schema's fields that lack a title or a description (every shipped form has both)."""
+    return [name for name, field in (form.schema.get("properties") or {}).items()
+            if not (field.get("title") and field.get("description"))]

@@ -67,6 +67,10 @@ def test_bad_filter_input_is_shown_beside_its_field(client, cases):
     assert doc.xpath("//input[@name='business_key']/@value") == ["REP"]     # what was typed stays
     assert _case_ids(answer) == []
 
+    # A NUL in a value is refused beside its field (PostgreSQL would refuse it in the query).
+    nul = admin.get("/instances?variable=model&value=a%00b")
+    assert nul.status_code == 422 and "NUL" in nul.get_data(as_text=True)
+
 
 def test_row_actions_keep_their_reason_in_the_history(app, client, cases):
     admin = signed_in(client, "adam")

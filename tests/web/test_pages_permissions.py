@@ -23,6 +23,7 @@ PAGES = {
     "/instances/{case}/diagram.bpmn": (302, 403, 200, 200, 200, 200),
     "/tasks/no-such-task":           (302, 404, 404, 404, 404, 404),
     "/instances/999999":             (302, 404, 404, 404, 404, 404),
+    "/instances/99999999999":        (302, 404, 404, 404, 404, 404),   # past the 32-bit id column
     "/catalogue/no-such-service":    (302, 404, 404, 404, 404, 404),
 }
 WHO = (None, "ivan", "dave", "alice", "audrey", "admin")

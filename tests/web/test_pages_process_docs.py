@@ -190,6 +190,11 @@ def test_people_who_only_work_on_cases_may_not_read_it(client, purchase):
     assert "Processes" not in [a.text for a in html(client.get("/processes")).xpath("//nav//a")]
 
 
+def test_a_version_number_past_any_stored_one_is_not_found(client, purchase):
+    signed_in(client, "audrey")
+    assert client.get("/processes/purchase/versions/99999999999").status_code == 404
+
+
 def test_owners_are_offered_deploying_and_the_modeller_and_auditors_are_not(client, purchase):
     for who, offered in (("olga", True), ("audrey", False)):
         client.delete_cookie("baton_session")

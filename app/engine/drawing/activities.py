@@ -8,15 +8,13 @@ double border.
 """
 from __future__ import annotations
 
+from app.engine.bpmn_kinds import ACTIVITIES, CONTAINERS as SUB_PROCESSES
 from app.engine.drawing import labels
 from app.engine.drawing.canvas import Canvas, rect
 from app.engine.drawing.markers import MARKER_SIZE, bottom_markers, draw_bottom_markers, task_icon
 from app.engine.drawing.model import Bounds, Diagram, Shape, kind_of
 
-TASKS = {"task", "userTask", "serviceTask", "scriptTask", "sendTask", "receiveTask",
-         "manualTask", "businessRuleTask"}
-SUB_PROCESSES = {"subProcess", "transaction", "adHocSubProcess"}
-ACTIVITIES = TASKS | SUB_PROCESSES | {"callActivity"}
+TASKS = ACTIVITIES - SUB_PROCESSES - {"callActivity"}
 RADIUS = 10
 
 

@@ -7,12 +7,12 @@ import math
 
 from app.engine.drawing import labels
 from app.engine.drawing.canvas import INK, Canvas, circle, fmt, icon, path, rect
+from app.engine.bpmn_kinds import GATEWAYS as BPMN_GATEWAYS
 from app.engine.drawing.events import pentagon
 from app.engine.drawing.markers import collection_bars
 from app.engine.drawing.model import Diagram, Shape, kind_of
 
-GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway",
-            "complexGateway", "gateway"}
+GATEWAYS = BPMN_GATEWAYS | {"gateway"}     # the abstract one, which some tools write
 DATA = {"dataObject", "dataObjectReference", "dataInput", "dataOutput"}
 
 
